@@ -1,0 +1,404 @@
+"""Model artifacts: a directory with ``manifest.json`` and weight files that load without code.
+
+Layout of a ``linear`` artifact::
+
+    <version>/
+        manifest.json            what the model is (ModelManifest), plus a SHA-256 per file
+        linear_weights.npz       numpy arrays: coefficients, intercepts, calibration, idf
+        linear_features.json.gz  feature settings, vocabularies (column order), training notes
+
+Why ``.npz`` + JSON and not pickle/joblib or skops: loading them runs no code at all
+(``np.load(..., allow_pickle=False)`` reads raw arrays, JSON reads data), so an artifact from an
+upload or a shared volume cannot execute anything; skops would also be safe with a trusted-types
+list, but it still stores scikit-learn objects whose layout changes between scikit-learn
+releases, while these files hold only the numbers the model needs and rebuild the same
+vectorizers on any version. Each file's SHA-256 is in the manifest and checked on load.
+
+:func:`read_manifest` reads JSON only and imports nothing heavy, so the web process can call it
+freely; numpy and scikit-learn are imported by :func:`load_model` and :func:`write_artifact`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from classifier.labels import LABEL_SCHEMA_ID, LABELS
+from classifier.text import normalize_text
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from classifier.backend import ToxicityBackend
+    from classifier.linear import LinearBackend
+
+#: Bumped when the layout changes incompatibly; newer artifacts are refused by older code.
+FORMAT_VERSION: Final = 1
+MANIFEST_NAME: Final = "manifest.json"
+#: Where the one default model ships, inside the package.
+SHIPPED_MODELS_DIR: Final = Path(__file__).parent / "models"
+#: Used for a label that ``write_artifact`` gets no threshold for.
+DEFAULT_THRESHOLD: Final = 0.5
+
+_LINEAR_WEIGHTS: Final = "linear_weights.npz"
+_LINEAR_FEATURES: Final = "linear_features.json.gz"
+KNOWN_BACKENDS: Final = frozenset({"linear"})
+
+
+class ArtifactError(ValueError):
+    """An artifact is missing, malformed, corrupted or does not fit this code's label schema."""
+
+
+@dataclass(frozen=True)
+class ModelManifest:
+    """What an artifact holds; ``manifest.json`` is this, as JSON."""
+
+    version: str
+    backend: str
+    label_schema: str
+    labels: list[str]
+    #: Recommended per-label flag thresholds on the calibrated probabilities, in [0, 1].
+    thresholds: dict[str, float]
+    #: Evaluation results (JSON-able), e.g. the holdout metrics per source.
+    metrics: dict[str, Any]
+    #: Sources, row counts per source and label, dedupe counts, date.
+    training_summary: dict[str, Any]
+    #: ISO-8601, UTC.
+    created_at: str
+    format_version: int
+    #: SHA-256 of each weight file, checked on load.
+    files: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: object, *, where: str = "manifest") -> ModelManifest:
+        """Validate and build; raises :class:`ArtifactError` naming the first problem."""
+        if not isinstance(raw, dict):
+            raise ArtifactError(f"{where}: expected a JSON object")
+        expected: dict[str, type | tuple[type, ...]] = {
+            "version": str,
+            "backend": str,
+            "label_schema": str,
+            "labels": list,
+            "thresholds": dict,
+            "metrics": dict,
+            "training_summary": dict,
+            "created_at": str,
+            "format_version": int,
+        }
+        for key, kind in expected.items():
+            if key not in raw:
+                raise ArtifactError(f"{where}: missing field {key!r}")
+            if not isinstance(raw[key], kind) or isinstance(raw[key], bool):
+                raise ArtifactError(f"{where}: field {key!r} has the wrong type")
+        files = raw.get("files", {})
+        if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+        ):
+            raise ArtifactError(f"{where}: field 'files' must map file names to SHA-256 digests")
+        thresholds: dict[str, float] = {}
+        for label, value in raw["thresholds"].items():
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ArtifactError(f"{where}: threshold for {label!r} is not a number")
+            thresholds[str(label)] = float(value)
+        return cls(
+            version=raw["version"],
+            backend=raw["backend"],
+            label_schema=raw["label_schema"],
+            labels=[str(label) for label in raw["labels"]],
+            thresholds=thresholds,
+            metrics=raw["metrics"],
+            training_summary=raw["training_summary"],
+            created_at=raw["created_at"],
+            format_version=raw["format_version"],
+            files=dict(files),
+        )
+
+    def check_compatible(self, *, where: str = "manifest") -> None:
+        """Raise :class:`ArtifactError` unless this code can load the artifact."""
+        if self.format_version > FORMAT_VERSION or self.format_version < 1:
+            raise ArtifactError(
+                f"{where}: format_version {self.format_version} is not supported "
+                f"(this code reads 1..{FORMAT_VERSION})"
+            )
+        if self.backend not in KNOWN_BACKENDS:
+            raise ArtifactError(
+                f"{where}: unknown backend {self.backend!r}; known: {sorted(KNOWN_BACKENDS)}"
+            )
+        if self.label_schema != LABEL_SCHEMA_ID or tuple(self.labels) != LABELS:
+            raise ArtifactError(
+                f"{where}: label schema {self.label_schema!r} with labels {self.labels} does "
+                f"not match this code's {LABEL_SCHEMA_ID!r}"
+            )
+
+
+def read_manifest(path: str | os.PathLike[str]) -> ModelManifest:
+    """The manifest of the artifact at ``path`` (its directory or its ``manifest.json``).
+
+    Reads JSON only. Raises :class:`ArtifactError` if the directory or manifest is missing or
+    malformed, the backend is unknown, or the label schema is not this code's.
+    """
+    manifest_path = Path(path)
+    if manifest_path.is_dir() or manifest_path.name != MANIFEST_NAME:
+        manifest_path = manifest_path / MANIFEST_NAME
+    if not manifest_path.parent.is_dir():
+        raise ArtifactError(f"model directory not found: {manifest_path.parent}")
+    try:
+        raw = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"no {MANIFEST_NAME} in {manifest_path.parent}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"{manifest_path}: unreadable manifest ({exc})") from exc
+    manifest = ModelManifest.from_dict(raw, where=str(manifest_path))
+    manifest.check_compatible(where=str(manifest_path))
+    return manifest
+
+
+def shipped_model_dir() -> Path:
+    """The directory of the default model shipped in :data:`SHIPPED_MODELS_DIR`.
+
+    Raises :class:`ArtifactError` unless exactly one subdirectory there (hidden ones, such as
+    an interrupted write's staging directory, do not count) has a manifest.
+    """
+    candidates = (
+        sorted(
+            p
+            for p in SHIPPED_MODELS_DIR.iterdir()
+            if not p.name.startswith(".") and (p / MANIFEST_NAME).is_file()  # skip staging dirs
+        )
+        if SHIPPED_MODELS_DIR.is_dir()
+        else []
+    )
+    if not candidates:
+        raise ArtifactError(f"no shipped model (no */{MANIFEST_NAME}) in {SHIPPED_MODELS_DIR}")
+    if len(candidates) > 1:
+        names = ", ".join(p.name for p in candidates)
+        raise ArtifactError(f"expected one shipped model in {SHIPPED_MODELS_DIR}, found {names}")
+    return candidates[0]
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model read from an artifact, ready to score."""
+
+    manifest: ModelManifest
+    backend: ToxicityBackend
+    path: Path
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return LABELS
+
+    def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Normalise ``texts`` and score them: float32 ``(n, 6)`` in [0, 1], LABELS order."""
+        return self.backend.predict_proba([normalize_text(text) for text in texts])
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_model(path: str | os.PathLike[str]) -> LoadedModel:
+    """Load the artifact at ``path``; nothing in it is executed.
+
+    Raises :class:`ArtifactError` for everything :func:`read_manifest` does, and when a weight
+    file is missing, fails its checksum or does not fit the model.
+    """
+    model_dir = Path(path)
+    if model_dir.name == MANIFEST_NAME:
+        model_dir = model_dir.parent
+    manifest = read_manifest(model_dir)
+    for name, expected in manifest.files.items():
+        file_path = model_dir / name
+        if not file_path.is_file():
+            raise ArtifactError(f"{model_dir}: weight file {name} is missing")
+        if _sha256(file_path) != expected:
+            raise ArtifactError(f"{model_dir}: {name} does not match its checksum (corrupted?)")
+    backend = _read_linear(model_dir)
+    return LoadedModel(manifest=manifest, backend=backend, path=model_dir)
+
+
+def _read_linear(model_dir: Path) -> LinearBackend:
+    import numpy as np
+
+    from classifier.linear import FeatureBlock, LinearBackend
+
+    try:
+        with np.load(model_dir / _LINEAR_WEIGHTS, allow_pickle=False) as weights:
+            arrays = {key: np.asarray(weights[key]) for key in weights.files}
+        with gzip.open(model_dir / _LINEAR_FEATURES, "rt", encoding="utf-8") as handle:
+            features = json.load(handle)
+        blocks = [
+            FeatureBlock(
+                settings=dict(block["settings"]),
+                vocabulary=[str(term) for term in block["vocabulary"]],
+                idf=arrays[f"idf_{block['name']}"].astype(np.float32),
+            )
+            for block in features["blocks"]
+        ]
+        return LinearBackend(
+            blocks=blocks,
+            coef=arrays["coef"],
+            intercept=arrays["intercept"],
+            calibration=arrays["calibration"],
+            constants=arrays["constants"],
+            info=features.get("info", {}),
+        )
+    except (OSError, KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"{model_dir}: cannot read linear weights ({exc})") from exc
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON types; numpy scalars and arrays become Python ones, NaN and inf become None."""
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if hasattr(value, "tolist"):  # numpy scalar or array
+        return _jsonable(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _linear_payload(backend: LinearBackend) -> tuple[dict[str, Any], dict[str, Any]]:
+    arrays: dict[str, Any] = {
+        "coef": backend.coef,
+        "intercept": backend.intercept,
+        "calibration": backend.calibration,
+        "constants": backend.constants,
+    }
+    blocks = []
+    for i, block in enumerate(backend.blocks):
+        name = f"{i}_{block.settings.get('analyzer', 'block')}"
+        arrays[f"idf_{name}"] = block.idf
+        blocks.append({"name": name, "settings": block.settings, "vocabulary": block.vocabulary})
+    features = {"blocks": blocks, "info": _jsonable(backend.info)}
+    return arrays, features
+
+
+def _content_hash(arrays: Mapping[str, Any], features: Mapping[str, Any]) -> str:
+    """A hash of what the weights are (not of file bytes, which carry zip timestamps)."""
+    digest = hashlib.sha256()
+    for key in sorted(arrays):
+        array = arrays[key]
+        digest.update(f"{key}:{array.dtype.str}:{array.shape};".encode())
+        digest.update(array.tobytes())
+    digest.update(json.dumps(features, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def artifact_version(backend: LinearBackend, *, when: datetime | None = None) -> str:
+    """``"<backend>-<YYYYMMDD>-<first 8 hex of a hash of the weights>"`` (date in UTC)."""
+    arrays, features = _linear_payload(backend)
+    day = (when or datetime.now(UTC)).strftime("%Y%m%d")
+    return f"{backend.name}-{day}-{_content_hash(arrays, features)[:8]}"
+
+
+def write_artifact(
+    out_dir: str | os.PathLike[str],
+    backend: LinearBackend,
+    *,
+    version: str | None = None,
+    thresholds: Mapping[str, float],
+    metrics: Mapping[str, Any],
+    training_summary: Mapping[str, Any],
+    overwrite: bool = False,
+) -> ModelManifest:
+    """Write ``backend`` as an artifact directory at ``out_dir`` and return its manifest.
+
+    ``version`` defaults to ``"<backend>-<YYYYMMDD>-<first 8 hex of a hash of the weights>"``.
+    ``thresholds`` are per-label flag thresholds in [0, 1]; a label without one gets
+    :data:`DEFAULT_THRESHOLD`. ``metrics`` and ``training_summary`` must be JSON-able (numpy
+    values are converted, NaN becomes null). The directory is written next to ``out_dir`` and
+    moved into place, so a reader never sees half an artifact.
+
+    Raises ``FileExistsError`` if ``out_dir`` exists and is not empty (unless ``overwrite``),
+    ``ValueError`` on an unknown label or a threshold outside [0, 1], ``TypeError`` for a
+    backend this module cannot store.
+    """
+    import numpy as np
+
+    from classifier.linear import LinearBackend
+
+    if not isinstance(backend, LinearBackend):
+        raise TypeError(f"cannot store a {type(backend).__name__}; only LinearBackend")
+    unknown = [label for label in thresholds if label not in LABELS]
+    if unknown:
+        raise ValueError(f"thresholds for unknown labels {unknown}")
+    resolved: dict[str, float] = {}
+    for label in LABELS:
+        value = float(thresholds.get(label, DEFAULT_THRESHOLD))
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"threshold for {label} is {value}, outside [0, 1]")
+        resolved[label] = value
+
+    target = Path(out_dir)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
+        raise FileExistsError(f"{target} exists and is not empty (pass overwrite=True)")
+
+    arrays, features = _linear_payload(backend)
+    now = datetime.now(UTC).replace(microsecond=0)
+    if version is None:
+        version = artifact_version(backend, when=now)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        np.savez_compressed(staging / _LINEAR_WEIGHTS, allow_pickle=False, **arrays)
+        payload = json.dumps(features, ensure_ascii=False, separators=(",", ":"))
+        (staging / _LINEAR_FEATURES).write_bytes(gzip.compress(payload.encode("utf-8"), mtime=0))
+        manifest = ModelManifest(
+            version=version,
+            backend=backend.name,
+            label_schema=LABEL_SCHEMA_ID,
+            labels=list(LABELS),
+            thresholds=resolved,
+            metrics=_jsonable(metrics),
+            training_summary=_jsonable(training_summary),
+            created_at=now.isoformat(),
+            format_version=FORMAT_VERSION,
+            files={name: _sha256(staging / name) for name in (_LINEAR_WEIGHTS, _LINEAR_FEATURES)},
+        )
+        text = json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
+        (staging / MANIFEST_NAME).write_text(text + "\n", encoding="utf-8")
+        staging.chmod(0o755)
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest

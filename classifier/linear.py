@@ -1,0 +1,347 @@
+"""The linear backend: TF-IDF word and char n-grams, one calibrated logistic regression per label.
+
+Fast on a CPU, small on disk and easy to retrain; the baseline every heavier backend must beat.
+
+A :class:`LinearBackend` holds only plain arrays and lists (vocabularies, idf weights, one
+coefficient column per label, Platt calibration), so that an artifact can store it without
+pickling and rebuild exactly the same model; see :mod:`classifier.artifacts`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from classifier.labels import LABELS
+from classifier.text import normalize_text
+
+FloatMatrix: TypeAlias = npt.NDArray[np.float32]
+FloatVector: TypeAlias = npt.NDArray[np.float32]
+LabelStatus: TypeAlias = Literal["trained", "constant"]
+
+BACKEND_NAME: Final = "linear"
+
+#: Feature extractors, stored with every model so that a later change of these defaults cannot
+#: silently change how an older artifact reads text.
+DEFAULT_FEATURES: Final[dict[str, dict[str, Any]]] = {
+    "word": {
+        "analyzer": "word",
+        "ngram_range": [1, 2],
+        "token_pattern": r"(?u)\b\w+\b",
+        "lowercase": True,
+        "sublinear_tf": True,
+    },
+    "char": {
+        "analyzer": "char_wb",
+        "ngram_range": [2, 5],
+        "lowercase": True,
+        "sublinear_tf": True,
+    },
+}
+
+_N_LABELS: Final = len(LABELS)
+
+
+def _make_vectorizer(settings: Mapping[str, Any], **extra: Any) -> TfidfVectorizer:
+    options = dict(settings)
+    options["ngram_range"] = tuple(options["ngram_range"])
+    return TfidfVectorizer(dtype=np.float32, **options, **extra)
+
+
+@dataclass(frozen=True)
+class FeatureBlock:
+    """One fitted TF-IDF extractor as plain data: settings, vocabulary (column order), idf."""
+
+    settings: dict[str, Any]
+    vocabulary: list[str]
+    idf: FloatVector
+
+    @property
+    def n_features(self) -> int:
+        return len(self.vocabulary)
+
+
+class LinearBackend:
+    """TF-IDF (word 1-2-grams + char_wb 2-5-grams) -> per-label logistic regression -> Platt.
+
+    ``predict_proba`` normalises its input with :func:`classifier.text.normalize_text` (which is
+    idempotent, so already-normalised text is fine) and returns float32 ``(n, 6)`` in ``[0, 1]``.
+    A label the training data could not teach (one class only, or never known) is predicted as
+    the constant prior from ``constants`` (``NaN`` there for a trained label).
+    """
+
+    name: str = BACKEND_NAME
+
+    def __init__(
+        self,
+        *,
+        blocks: Sequence[FeatureBlock],
+        coef: FloatMatrix,
+        intercept: FloatVector,
+        calibration: FloatMatrix,
+        constants: FloatVector,
+        info: Mapping[str, Any] | None = None,
+    ) -> None:
+        n_features = sum(block.n_features for block in blocks)
+        if coef.shape != (n_features, _N_LABELS):
+            raise ValueError(f"coef shape {coef.shape} != ({n_features}, {_N_LABELS})")
+        if intercept.shape != (_N_LABELS,) or constants.shape != (_N_LABELS,):
+            raise ValueError("intercept and constants need one value per label")
+        if calibration.shape != (_N_LABELS, 2):
+            raise ValueError("calibration needs (slope, offset) per label")
+        self.blocks: tuple[FeatureBlock, ...] = tuple(blocks)
+        self.coef: FloatMatrix = np.ascontiguousarray(coef, dtype=np.float32)
+        self.intercept: FloatVector = np.asarray(intercept, dtype=np.float32)
+        self.calibration: FloatMatrix = np.asarray(calibration, dtype=np.float32)
+        self.constants: FloatVector = np.asarray(constants, dtype=np.float32)
+        #: JSON-able notes about training (per-label status, row counts, options).
+        self.info: dict[str, Any] = dict(info or {})
+        self._vectorizers = [self._rebuild(block) for block in self.blocks]
+
+    @staticmethod
+    def _rebuild(block: FeatureBlock) -> TfidfVectorizer | None:
+        if not block.vocabulary:
+            return None
+        vectorizer = _make_vectorizer(
+            block.settings, vocabulary={term: i for i, term in enumerate(block.vocabulary)}
+        )
+        vectorizer.idf_ = block.idf
+        return vectorizer
+
+    @property
+    def label_status(self) -> dict[str, LabelStatus]:
+        return {
+            label: "constant" if not math.isnan(float(self.constants[j])) else "trained"
+            for j, label in enumerate(LABELS)
+        }
+
+    def features(self, normalized_texts: Sequence[str]) -> sp.csr_matrix:
+        """The sparse feature matrix of already-normalised texts."""
+        parts: list[Any] = []
+        for block, vectorizer in zip(self.blocks, self._vectorizers, strict=True):
+            if vectorizer is None:
+                parts.append(
+                    sp.csr_matrix((len(normalized_texts), block.n_features), dtype=np.float32)
+                )
+            else:
+                parts.append(vectorizer.transform(normalized_texts))
+        if not parts:
+            return sp.csr_matrix((len(normalized_texts), 0), dtype=np.float32)
+        return sp.hstack(parts, format="csr", dtype=np.float32)
+
+    def decision_function(self, normalized_texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Raw logistic-regression logits ``(n, 6)`` before calibration."""
+        x = self.features(normalized_texts)
+        logits = np.asarray(x @ self.coef, dtype=np.float64)
+        return logits + self.intercept.astype(np.float64)
+
+    def predict_proba(self, texts: Sequence[str]) -> FloatMatrix:
+        """Calibrated probabilities, float32 ``(len(texts), 6)`` in ``[0, 1]``, LABELS order."""
+        normalized = [normalize_text(text) for text in texts]
+        if not normalized:
+            return np.empty((0, _N_LABELS), dtype=np.float32)
+        logits = self.decision_function(normalized)
+        slope = self.calibration[:, 0].astype(np.float64)
+        offset = self.calibration[:, 1].astype(np.float64)
+        z = np.clip(logits * slope + offset, -50.0, 50.0)
+        proba = 1.0 / (1.0 + np.exp(-z))
+        constant = ~np.isnan(self.constants)
+        proba[:, constant] = self.constants[constant]
+        return np.clip(proba, 0.0, 1.0).astype(np.float32)
+
+
+# --- training -------------------------------------------------------------------------------
+
+Validation: TypeAlias = tuple[Sequence[str], FloatMatrix]
+
+
+def _fit_block(
+    name: str, texts: Sequence[str], max_features: int, min_df: int
+) -> tuple[FeatureBlock, sp.csr_matrix]:
+    settings = dict(DEFAULT_FEATURES[name])
+    vectorizer = _make_vectorizer(settings, max_features=max_features, min_df=min_df)
+    try:
+        x = vectorizer.fit_transform(texts)
+    except ValueError:  # empty vocabulary: every text empty, or nothing reaches min_df
+        empty = FeatureBlock(settings, [], np.empty(0, dtype=np.float32))
+        return empty, sp.csr_matrix((len(texts), 0), dtype=np.float32)
+    vocabulary = [""] * len(vectorizer.vocabulary_)
+    for term, column in vectorizer.vocabulary_.items():
+        vocabulary[column] = term
+    block = FeatureBlock(settings, vocabulary, np.asarray(vectorizer.idf_, dtype=np.float32))
+    return block, sp.csr_matrix(x, dtype=np.float32)
+
+
+def _new_classifier(c: float, random_state: int) -> LogisticRegression:
+    return LogisticRegression(
+        C=c, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=random_state
+    )
+
+
+def _fit_platt(decision: npt.NDArray[np.float64], y: npt.NDArray[np.bool_]) -> tuple[float, float]:
+    """Slope and offset of ``sigmoid(slope * logit + offset)`` fitted to ``y`` (Platt scaling).
+
+    Falls back to the identity (1, 0) when the fit is impossible or would invert the ranking.
+    """
+    if y.all() or not y.any():
+        return 1.0, 0.0
+    model = LogisticRegression(C=1e4, solver="lbfgs", max_iter=1000)
+    model.fit(decision.reshape(-1, 1), y)
+    slope = float(model.coef_[0, 0])
+    if not slope > 0.0:
+        return 1.0, 0.0
+    return slope, float(model.intercept_[0])
+
+
+def _cross_fitted_decision(
+    x: sp.csr_matrix, y: npt.NDArray[np.bool_], c: float, random_state: int
+) -> npt.NDArray[np.float64]:
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=random_state)
+    decision = np.zeros(len(y), dtype=np.float64)
+    for fit_rows, held_rows in folds.split(np.zeros(len(y)), y):
+        model = _new_classifier(c, random_state).fit(x[fit_rows], y[fit_rows])
+        decision[held_rows] = model.decision_function(x[held_rows])
+    return decision
+
+
+def _progress(iterable: Iterable[int], enabled: bool, desc: str, total: int) -> Iterable[int]:
+    if not enabled:
+        return iterable
+    from tqdm.auto import tqdm
+
+    wrapped: Iterable[int] = tqdm(iterable, desc=desc, total=total, unit="label")
+    return wrapped
+
+
+def train_linear(
+    texts: Sequence[str],
+    labels: npt.ArrayLike,
+    *,
+    validation: Validation | None = None,
+    progress: bool = True,
+    random_state: int = 0,
+    word_max_features: int = 50_000,
+    char_max_features: int = 100_000,
+    c: float = 1.0,
+    min_df: int | None = None,
+    min_class_rows: int = 2,
+    log: Callable[[str], None] | None = None,
+) -> LinearBackend:
+    """Train a :class:`LinearBackend` on ``texts`` and a ``(n, 6)`` label matrix (NaN = unknown).
+
+    Each label's classifier sees only the rows where that label is known (0 or 1; values >= 0.5
+    count as positive), with balanced class weights so rare labels are not drowned out. Then
+    each label gets Platt scaling, fitted on ``validation`` (texts, labels) where given, else on
+    3-fold cross-fitted scores of the training rows; too little data for either -> no rescaling.
+    A label with fewer than ``min_class_rows`` rows of either class (one class only, or never
+    known) is predicted as its constant prior (the share of known positives; 0 if none known).
+
+    Size options: ``word_max_features`` and ``char_max_features`` bound the vocabularies (and so
+    the artifact: about 30 bytes per feature); ``min_df`` defaults to 2 from 1,000 texts on,
+    else 1. ``c`` is the inverse regularisation strength. Deterministic for a fixed
+    ``random_state``. Raises ``ValueError`` when the label matrix does not fit the texts.
+    """
+    y_all = np.asarray(labels, dtype=np.float32)
+    if y_all.shape != (len(texts), _N_LABELS):
+        raise ValueError(f"labels must be ({len(texts)}, {_N_LABELS}), got {y_all.shape}")
+    say = log or (lambda _message: None)
+    normalized = [normalize_text(text) for text in texts]
+    if min_df is None:
+        min_df = 2 if len(normalized) >= 1000 else 1
+
+    say(f"vectorising {len(normalized):,} texts")
+    word_block, x_word = _fit_block("word", normalized, word_max_features, min_df)
+    char_block, x_char = _fit_block("char", normalized, char_max_features, min_df)
+    x = sp.hstack([x_word, x_char], format="csr", dtype=np.float32)
+    blocks = (word_block, char_block)
+    n_features = x.shape[1]
+
+    coef = np.zeros((n_features, _N_LABELS), dtype=np.float32)
+    intercept = np.zeros(_N_LABELS, dtype=np.float32)
+    calibration = np.tile(np.array([1.0, 0.0], dtype=np.float32), (_N_LABELS, 1))
+    constants = np.full(_N_LABELS, np.nan, dtype=np.float32)
+    per_label: dict[str, dict[str, Any]] = {}
+
+    x_val: sp.csr_matrix | None = None
+    y_val: FloatMatrix | None = None
+    if validation is not None:
+        val_texts, val_labels = validation
+        y_val = np.asarray(val_labels, dtype=np.float32)
+        if y_val.shape != (len(val_texts), _N_LABELS):
+            raise ValueError(f"validation labels must be ({len(val_texts)}, {_N_LABELS})")
+        probe = LinearBackend(
+            blocks=blocks,
+            coef=coef,
+            intercept=intercept,
+            calibration=calibration,
+            constants=constants,
+        )
+        x_val = probe.features([normalize_text(t) for t in val_texts])
+
+    for j in _progress(range(_N_LABELS), progress, "labels", _N_LABELS):
+        label = LABELS[j]
+        known = ~np.isnan(y_all[:, j])
+        y = y_all[known, j] >= 0.5
+        positives, negatives = int(y.sum()), int((~y).sum())
+        summary: dict[str, Any] = {"known": int(known.sum()), "positive": positives}
+        per_label[label] = summary
+        if min(positives, negatives) < min_class_rows or n_features == 0:
+            constants[j] = positives / len(y) if len(y) else 0.0
+            summary.update(status="constant", prior=float(constants[j]))
+            say(f"{label}: constant prior {constants[j]:.4f} ({positives} positive rows)")
+            continue
+        model = _new_classifier(c, random_state).fit(x[known], y)
+        coef[:, j] = model.coef_[0].astype(np.float32)
+        intercept[j] = np.float32(model.intercept_[0])
+        summary["status"] = "trained"
+
+        decision: npt.NDArray[np.float64] | None = None
+        target: npt.NDArray[np.bool_] | None = None
+        if x_val is not None and y_val is not None:
+            val_known = ~np.isnan(y_val[:, j])
+            val_y = y_val[val_known, j] >= 0.5
+            if min(int(val_y.sum()), int((~val_y).sum())) >= min_class_rows:
+                decision = np.asarray(x_val[val_known] @ coef[:, j], np.float64) + intercept[j]
+                target = val_y
+                summary["calibration"] = "validation"
+        if decision is None and min(positives, negatives) >= 3 and len(y) >= 30:
+            decision = _cross_fitted_decision(x[known], y, c, random_state)
+            target = y
+            summary["calibration"] = "cross_fit"
+        if decision is not None and target is not None:
+            slope, offset = _fit_platt(decision, target)
+            calibration[j] = (slope, offset)
+        else:
+            summary["calibration"] = "none"
+        say(f"{label}: trained on {len(y):,} rows ({positives:,} positive)")
+
+    info = {
+        "train_rows": len(normalized),
+        "n_features": {"word": word_block.n_features, "char": char_block.n_features},
+        "options": {
+            "word_max_features": word_max_features,
+            "char_max_features": char_max_features,
+            "c": c,
+            "min_df": min_df,
+            "min_class_rows": min_class_rows,
+            "random_state": random_state,
+        },
+        "labels": per_label,
+    }
+    return LinearBackend(
+        blocks=blocks,
+        coef=coef,
+        intercept=intercept,
+        calibration=calibration,
+        constants=constants,
+        info=info,
+    )

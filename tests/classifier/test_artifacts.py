@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier.artifacts import (
+    DEFAULT_THRESHOLD,
+    MANIFEST_NAME,
+    ArtifactError,
+    ModelManifest,
+    load_model,
+    read_manifest,
+    shipped_model_dir,
+    write_artifact,
+)
+from classifier.labels import LABEL_SCHEMA_ID, LABELS
+from classifier.linear import LinearBackend
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = [
+    "you are a stupid idiot",
+    "thank you for the helpful edit",
+    "",
+    "I will hurt you",
+    "\uff33\uff34\uff35\uff30\uff29\uff24  @someone https://example.com",  # fullwidth,
+]
+
+
+@pytest.fixture
+def artifact_dir(tmp_path: Path, tiny_backend: LinearBackend) -> Path:
+    out = tmp_path / "model"
+    write_artifact(
+        out,
+        tiny_backend,
+        thresholds={"toxic": 0.4},
+        metrics={"holdout": {"toxic": {"roc_auc": np.float64(0.9), "pr_auc": float("nan")}}},
+        training_summary={"sources": {"made_up": 20}},
+    )
+    return out
+
+
+def _edit_manifest(model_dir: Path, **changes: object) -> None:
+    path = model_dir / MANIFEST_NAME
+    raw = json.loads(path.read_text())
+    raw.update(changes)
+    path.write_text(json.dumps(raw))
+
+
+def test_round_trip_gives_identical_probabilities(
+    artifact_dir: Path, tiny_backend: LinearBackend
+) -> None:
+    loaded = load_model(artifact_dir)
+    np.testing.assert_array_equal(loaded.predict_proba(SAMPLE), tiny_backend.predict_proba(SAMPLE))
+    assert loaded.predict_proba(SAMPLE).dtype == np.float32
+
+
+def test_manifest_describes_the_model(artifact_dir: Path) -> None:
+    manifest = read_manifest(artifact_dir)
+    assert re.fullmatch(r"linear-\d{8}-[0-9a-f]{8}", manifest.version)
+    assert manifest.backend == "linear"
+    assert manifest.label_schema == LABEL_SCHEMA_ID
+    assert manifest.labels == list(LABELS)
+    assert manifest.thresholds == {
+        label: 0.4 if label == "toxic" else DEFAULT_THRESHOLD for label in LABELS
+    }
+    assert manifest.metrics["holdout"]["toxic"] == {"roc_auc": 0.9, "pr_auc": None}
+    assert manifest.training_summary == {"sources": {"made_up": 20}}
+    assert manifest.created_at.endswith("+00:00")
+    assert load_model(artifact_dir / MANIFEST_NAME).version == manifest.version
+
+
+def test_default_version_depends_on_the_weights_only(
+    tmp_path: Path, tiny_backend: LinearBackend
+) -> None:
+    first = write_artifact(
+        tmp_path / "a", tiny_backend, thresholds={}, metrics={}, training_summary={}
+    )
+    second = write_artifact(
+        tmp_path / "b", tiny_backend, thresholds={}, metrics={"x": 1}, training_summary={}
+    )
+    assert first.version == second.version
+
+
+def test_refuses_to_overwrite_unless_asked(artifact_dir: Path, tiny_backend: LinearBackend) -> None:
+    with pytest.raises(FileExistsError):
+        write_artifact(artifact_dir, tiny_backend, thresholds={}, metrics={}, training_summary={})
+    manifest = write_artifact(
+        artifact_dir,
+        tiny_backend,
+        version="replaced",
+        thresholds={},
+        metrics={},
+        training_summary={},
+        overwrite=True,
+    )
+    assert read_manifest(artifact_dir).version == manifest.version == "replaced"
+    assert sorted(p.name for p in artifact_dir.parent.iterdir()) == ["model"]  # no staging left
+
+
+def test_rejects_bad_thresholds(tmp_path: Path, tiny_backend: LinearBackend) -> None:
+    with pytest.raises(ValueError, match="outside"):
+        write_artifact(
+            tmp_path / "m", tiny_backend, thresholds={"toxic": 1.5}, metrics={}, training_summary={}
+        )
+    with pytest.raises(ValueError, match="unknown labels"):
+        write_artifact(
+            tmp_path / "m", tiny_backend, thresholds={"spam": 0.5}, metrics={}, training_summary={}
+        )
+
+
+def test_label_schema_mismatch_is_refused(artifact_dir: Path) -> None:
+    _edit_manifest(artifact_dir, label_schema="jigsaw-6:toxic,obscene")
+    with pytest.raises(ArtifactError, match="label schema"):
+        read_manifest(artifact_dir)
+    with pytest.raises(ArtifactError, match="label schema"):
+        load_model(artifact_dir)
+
+
+def test_reordered_labels_are_refused(artifact_dir: Path) -> None:
+    _edit_manifest(artifact_dir, labels=list(reversed(LABELS)))
+    with pytest.raises(ArtifactError, match="label schema"):
+        load_model(artifact_dir)
+
+
+def test_unknown_backend_is_refused(artifact_dir: Path) -> None:
+    _edit_manifest(artifact_dir, backend="transformer-9000")
+    with pytest.raises(ArtifactError, match="unknown backend"):
+        load_model(artifact_dir)
+
+
+def test_newer_format_is_refused(artifact_dir: Path) -> None:
+    _edit_manifest(artifact_dir, format_version=99)
+    with pytest.raises(ArtifactError, match="format_version"):
+        read_manifest(artifact_dir)
+
+
+def test_missing_and_malformed_artifacts_raise_artifact_error(
+    tmp_path: Path, artifact_dir: Path
+) -> None:
+    with pytest.raises(ArtifactError, match="not found"):
+        load_model(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ArtifactError, match=r"no manifest\.json"):
+        read_manifest(tmp_path / "empty")
+    (artifact_dir / MANIFEST_NAME).write_text("{not json")
+    with pytest.raises(ArtifactError, match="unreadable"):
+        read_manifest(artifact_dir)
+    (artifact_dir / MANIFEST_NAME).write_text(json.dumps({"version": "x"}))
+    with pytest.raises(ArtifactError, match="missing field"):
+        read_manifest(artifact_dir)
+    assert issubclass(ArtifactError, ValueError)
+
+
+def test_corrupted_weights_are_refused(artifact_dir: Path) -> None:
+    weights = artifact_dir / "linear_weights.npz"
+    weights.write_bytes(weights.read_bytes()[:-10] + b"0123456789")
+    with pytest.raises(ArtifactError, match="checksum"):
+        load_model(artifact_dir)
+    weights.unlink()
+    with pytest.raises(ArtifactError, match="missing"):
+        load_model(artifact_dir)
+
+
+def test_weights_hold_no_pickles(artifact_dir: Path) -> None:
+    with np.load(artifact_dir / "linear_weights.npz", allow_pickle=False) as weights:
+        assert all(weights[key].dtype != object for key in weights.files)
+
+
+def test_reading_a_manifest_imports_nothing_heavy(artifact_dir: Path) -> None:
+    code = (
+        "import sys\n"
+        "from classifier.artifacts import read_manifest\n"
+        f"read_manifest({str(artifact_dir)!r})\n"
+        "heavy = [m for m in ('numpy', 'scipy', 'sklearn', 'matplotlib', 'django') "
+        "if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_ROOT)
+
+
+def test_manifest_from_dict_round_trips(artifact_dir: Path) -> None:
+    manifest = read_manifest(artifact_dir)
+    assert ModelManifest.from_dict(manifest.to_dict()) == manifest
+
+
+# --- the shipped default model ----------------------------------------------------------------
+
+
+def test_exactly_one_shipped_model_loads_and_is_small() -> None:
+    model_dir = shipped_model_dir()
+    model = load_model(model_dir)
+    assert model.version == model_dir.name
+    size = sum(f.stat().st_size for f in model_dir.rglob("*") if f.is_file())
+    assert size < 10 * 1024 * 1024
+    assert model.manifest.metrics["per_source"]  # evaluated per source on the holdout
+    assert set(model.manifest.training_summary["sources"]) >= {"civil_comments", "olid", "gab"}
+
+
+def test_shipped_model_ranks_abuse_above_neutral_text() -> None:
+    model = load_model(shipped_model_dir())
+    abusive, neutral, threat = model.predict_proba(
+        [
+            "you are a pathetic worthless idiot and everyone hates you",
+            "thanks for the update, the new schedule works for me",
+            "I know where you live and I will hurt you",
+        ]
+    )
+    toxic, insult, threat_col = (
+        LABELS.index("toxic"),
+        LABELS.index("insult"),
+        LABELS.index("threat"),
+    )
+    assert abusive[toxic] > 0.5 > neutral[toxic]
+    assert abusive[insult] > neutral[insult]
+    assert threat[threat_col] > neutral[threat_col]
+    assert abusive[toxic] >= model.manifest.thresholds["toxic"] > neutral[toxic]
