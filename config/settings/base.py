@@ -1,0 +1,231 @@
+"""Settings with safe development defaults; `production.py` only hardens them.
+
+With no variables set the project runs on an embedded default (SQLite in `var/` and kombu's
+filesystem broker), so one command starts it on a fresh machine. `DATABASE_URL` and
+`CELERY_BROKER_URL` point it at Postgres and Redis.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from config.env import BASE_DIR, env
+
+VAR_DIR = Path(env.str("TOXMOD_VAR_DIR", default=str(BASE_DIR / "var")))
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-insecure-secret-key-change-me")
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "moderation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'toxmod.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # The embedded default runs web, worker and beat as separate processes on one file:
+    # WAL lets readers proceed beside the writer, IMMEDIATE avoids deadlocking upgrades.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve admin assets straight from the apps in development, so `make run` needs no collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- REST API ---------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["moderation.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["moderation.api.auth.IsPlatformClient"],
+    "DEFAULT_PARSER_CLASSES": ["moderation.api.parsers.BoundedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "moderation.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["moderation.api.auth.PlatformRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"platform": env.str("API_RATE_LIMIT", default="6000/min")},
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "toxmod moderation API",
+    "DESCRIPTION": (
+        "Submit comments for toxicity scoring and read back per-label scores, flags and "
+        "moderator decisions. Authenticate with `Authorization: Bearer <api key>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI assets served from this install, not a CDN: the docs page works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Cache: the throttle counters and key last-used stamps. Local memory unless Redis is given.
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://toxmod"),
+}
+
+# --- moderation ---------------------------------------------------------------------------------
+
+#: Longest comment accepted, in characters (Perspective accepts 20 KB).
+MODERATION_MAX_TEXT_CHARS = env.int("MODERATION_MAX_TEXT_CHARS", default=20_000)
+#: Largest `metadata` object accepted, in bytes of compact JSON.
+MODERATION_MAX_METADATA_BYTES = env.int("MODERATION_MAX_METADATA_BYTES", default=16_384)
+#: Most comments in one `POST /api/v1/comments/batch`.
+MODERATION_MAX_BATCH_ITEMS = env.int("MODERATION_MAX_BATCH_ITEMS", default=500)
+#: Largest request body, in bytes; a full batch of long comments fits.
+MODERATION_MAX_REQUEST_BYTES = env.int("MODERATION_MAX_REQUEST_BYTES", default=12 * 1024 * 1024)
+#: Default per-label flag threshold for new platforms when the model recommends none.
+MODERATION_DEFAULT_FLAG_THRESHOLD = env.float("MODERATION_DEFAULT_FLAG_THRESHOLD", default=0.5)
+#: Default auto-remove threshold for new platforms (any label at or above it removes).
+MODERATION_DEFAULT_AUTO_REMOVE_THRESHOLD = env.float(
+    "MODERATION_DEFAULT_AUTO_REMOVE_THRESHOLD", default=0.97
+)
+
+#: Most comments scored in one model call.
+SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=64)
+#: A comment still pending this many seconds after it was last enqueued is enqueued again.
+SCORING_PENDING_TIMEOUT_SECONDS = env.int("SCORING_PENDING_TIMEOUT_SECONDS", default=120)
+#: How often the sweeper looks for such comments.
+SCORING_SWEEP_INTERVAL_SECONDS = env.int("SCORING_SWEEP_INTERVAL_SECONDS", default=60)
+
+#: Where trained model artifacts are written (the shipped default lives in the package).
+MODEL_STORE_DIR = Path(env.str("MODEL_STORE_DIR", default=str(VAR_DIR / "models")))
+
+# --- Celery -------------------------------------------------------------------------------------
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+
+
+def broker_transport_options(broker_url: str) -> dict[str, object]:
+    """Transport options for the broker in use (the filesystem one needs its folders)."""
+    if broker_url.startswith("filesystem://"):
+        folder = VAR_DIR / "broker"
+        for sub in ("queue", "control"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        return {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        }
+    if broker_url.startswith(("redis://", "rediss://")):
+        return {
+            # A task not acknowledged within this time (a killed worker) is delivered again.
+            "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+            "socket_connect_timeout": 5,
+        }
+    return {}
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "moderation.comments.score": {"queue": "scoring"},
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "sweep-pending-comments": {
+        "task": "moderation.comments.sweep_pending",
+        "schedule": timedelta(seconds=SCORING_SWEEP_INTERVAL_SECONDS),
+        "options": {"queue": "default", "expires": SCORING_SWEEP_INTERVAL_SECONDS},
+    },
+}
+#: How long a web request may spend handing a task to the broker before giving up (the
+#: sweeper enqueues it later): a broker outage must not hold API requests.
+CELERY_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from moderation.api.views import health
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(("moderation.api.urls", "api"), namespace="v1")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", health, name="health"),
+]
+
+handler400 = "moderation.api.errors.json_bad_request"
+handler404 = "moderation.api.errors.json_not_found"
+handler500 = "moderation.api.errors.json_server_error"

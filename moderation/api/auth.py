@@ -1,0 +1,94 @@
+"""API-key authentication: `Authorization: Bearer <key>`, scoped to the key's platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework.request import Request
+
+from moderation.models import ApiKey, Platform
+from moderation.services.platforms import api_key_digest, api_key_mark_used
+
+
+@dataclass(frozen=True)
+class PlatformClient:
+    """The authenticated caller of an API request: a platform, through one of its keys."""
+
+    platform: Platform
+    api_key: ApiKey
+    is_authenticated: bool = True
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[PlatformClient, ApiKey] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header:
+            return None
+        if header[0].lower() != self.keyword.lower().encode():
+            raise exceptions.AuthenticationFailed(
+                "Use `Authorization: Bearer <api key>`.", code="invalid_authorization_header"
+            )
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "The Authorization header must be `Bearer <api key>`.",
+                code="invalid_authorization_header",
+            )
+        try:
+            secret = header[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed(
+                "The API key is not valid.", code="invalid_api_key"
+            ) from exc
+        api_key = (
+            ApiKey.objects.select_related("platform").filter(digest=api_key_digest(secret)).first()
+        )
+        if api_key is None:
+            raise exceptions.AuthenticationFailed(
+                "The API key is not valid.", code="invalid_api_key"
+            )
+        now = timezone.now()
+        if api_key.revoked_at is not None and api_key.revoked_at <= now:
+            raise exceptions.AuthenticationFailed("This API key was revoked.", code="key_revoked")
+        if api_key.expires_at is not None and api_key.expires_at <= now:
+            raise exceptions.AuthenticationFailed(
+                "This API key expired after a rotation; use the new key.", code="key_expired"
+            )
+        if not api_key.platform.is_active:
+            raise exceptions.AuthenticationFailed(
+                "This platform is disabled.", code="platform_disabled"
+            )
+        api_key_mark_used(api_key=api_key)
+        return PlatformClient(platform=api_key.platform, api_key=api_key), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class IsPlatformClient(permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.user, PlatformClient)
+
+
+class PlatformRateThrottle(throttling.SimpleRateThrottle):
+    """Requests per platform (all its keys together), rate from API_RATE_LIMIT."""
+
+    scope = "platform"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if isinstance(request.user, PlatformClient):
+            return self.cache_format % {"scope": self.scope, "ident": request.user.platform.pk}
+        return None
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "moderation.api.auth.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "description": "A platform API key."}

@@ -1,0 +1,128 @@
+"""Every API error is `{"error": {"code", "message", ...}}` with a stable code.
+
+Codes: not_authenticated, invalid_api_key, key_revoked, key_expired, platform_disabled,
+invalid_authorization_header, permission_denied, not_found, method_not_allowed,
+unsupported_media_type, malformed_json, payload_too_large, validation_error (with `fields`),
+batch_rejected (with `items`), external_id_conflict, rate_limited, server_error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from moderation.errors import BatchRejected, ExternalIdConflict, ModerationError
+
+_CODES: dict[type[exceptions.APIException], str] = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.ParseError: "malformed_json",
+    exceptions.Throttled: "rate_limited",
+}
+
+
+def _field_errors(detail: Any) -> Any:
+    """DRF's nested error details as {field: [{"code", "message"}]} (recursively)."""
+    if isinstance(detail, dict):
+        return {key: _field_errors(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if all(isinstance(item, exceptions.ErrorDetail) for item in detail):
+            return [{"code": item.code, "message": str(item)} for item in detail]
+        return [_field_errors(item) for item in detail]
+    if isinstance(detail, exceptions.ErrorDetail):
+        return [{"code": detail.code, "message": str(detail)}]
+    return detail
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def batch_rejected_body(exc: BatchRejected) -> dict[str, Any]:
+    return error_body(
+        exc.code,
+        exc.message,
+        items=[
+            {"index": item.index, "external_id": item.external_id, "errors": item.errors}
+            for item in exc.items
+        ],
+    )
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, BatchRejected):
+        status_code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
+        return Response(batch_rejected_body(exc), status=status_code)
+    if isinstance(exc, ExternalIdConflict):
+        return Response(
+            error_body(exc.code, exc.message, comment_id=exc.comment_public_id),
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, ModerationError):
+        return Response(error_body(exc.code, exc.message), status=status.HTTP_400_BAD_REQUEST)
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body(
+            "validation_error",
+            "The request was not valid; `fields` says what to fix.",
+            fields=_field_errors(exc.detail),
+        )
+        return response
+    assert isinstance(exc, exceptions.APIException)
+    code = next((code for cls, code in _CODES.items() if isinstance(exc, cls)), None)
+    if code is None:
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
+    extra: dict[str, Any] = {}
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        extra["retry_after_seconds"] = int(wait)
+    response.data = error_body(code, str(exc.detail), **extra)
+    return response
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> Any:
+    if _wants_json(request):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception or Http404())
+
+
+def json_server_error(request: HttpRequest) -> Any:
+    if _wants_json(request):
+        return JsonResponse(
+            error_body("server_error", "An unexpected error occurred; it was logged."), status=500
+        )
+    from django.views.defaults import server_error
+
+    return server_error(request)
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> Any:
+    if _wants_json(request):
+        return JsonResponse(error_body("bad_request", "The request was malformed."), status=400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception or Exception())

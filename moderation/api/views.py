@@ -1,0 +1,163 @@
+"""REST endpoints for platforms. Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from moderation.api.auth import PlatformClient
+from moderation.api.filters import CommentFilter
+from moderation.api.serializers import (
+    CommentAcceptedSerializer,
+    CommentBatchAcceptedSerializer,
+    CommentBatchInputSerializer,
+    CommentInputSerializer,
+    CommentOutputSerializer,
+)
+from moderation.errors import BatchItemError, BatchRejected
+from moderation.models import Comment, Platform
+from moderation.selectors.comments import comment_get_for_platform, comment_list_for_platform
+from moderation.services.comments import comment_batch_create, comment_create
+
+ERROR_RESPONSES: dict[int | str, Any] = {
+    400: OpenApiResponse(description="`validation_error` or `malformed_json`, with details."),
+    401: OpenApiResponse(description="Missing, unknown, revoked or expired API key."),
+    413: OpenApiResponse(description="`payload_too_large`."),
+    415: OpenApiResponse(description="`unsupported_media_type`: send application/json."),
+}
+
+
+def _platform(request: Request) -> Platform:
+    client = request.user
+    assert isinstance(client, PlatformClient)
+    return client.platform
+
+
+class CommentCursorPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class CommentListCreateApi(generics.ListAPIView):  # type: ignore[type-arg]
+    serializer_class = CommentOutputSerializer
+    pagination_class = CommentCursorPagination
+    filterset_class = CommentFilter
+
+    def get_queryset(self) -> Any:
+        return comment_list_for_platform(platform=_platform(self.request))
+
+    @extend_schema(
+        summary="List comments",
+        description="The platform's comments, newest first, cursor-paginated.",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Submit a comment for scoring",
+        request=CommentInputSerializer,
+        responses={
+            202: CommentOutputSerializer,
+            200: OpenApiResponse(
+                CommentOutputSerializer,
+                description="Already stored with the same payload; returned as it is now.",
+            ),
+            409: OpenApiResponse(description="`external_id_conflict`: different payload."),
+            **ERROR_RESPONSES,
+        },
+        examples=[
+            OpenApiExample(
+                "A comment",
+                value={
+                    "external_id": "c-1042",
+                    "text": "Thanks, that fixed it!",
+                    "author_id": "u-7",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = CommentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = comment_create(platform=_platform(request), item=serializer.to_comment_input())
+        return Response(
+            CommentOutputSerializer(result.comment).data,
+            status=status.HTTP_202_ACCEPTED if result.created else status.HTTP_200_OK,
+        )
+
+
+class CommentBatchCreateApi(APIView):
+    @extend_schema(
+        summary="Submit up to 500 comments at once (all or nothing)",
+        request=CommentBatchInputSerializer,
+        responses={
+            202: CommentBatchAcceptedSerializer,
+            200: OpenApiResponse(
+                CommentBatchAcceptedSerializer, description="Every item was already stored."
+            ),
+            409: OpenApiResponse(description="`batch_rejected`: an item conflicts."),
+            **ERROR_RESPONSES,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        envelope = CommentBatchInputSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        items, errors = [], []
+        for index, raw in enumerate(envelope.validated_data["comments"]):
+            item = CommentInputSerializer(data=raw)
+            if item.is_valid():
+                items.append(item.to_comment_input())
+            else:
+                external_id = raw.get("external_id") if isinstance(raw, dict) else None
+                errors.append(
+                    BatchItemError(
+                        index=index,
+                        external_id=external_id if isinstance(external_id, str) else None,
+                        errors=_item_errors(item.errors),
+                    )
+                )
+        if errors:
+            raise BatchRejected(errors)
+        results = comment_batch_create(platform=_platform(request), items=items)
+        any_created = any(result.created for result in results)
+        return Response(
+            {"comments": CommentAcceptedSerializer(results, many=True).data},
+            status=status.HTTP_202_ACCEPTED if any_created else status.HTTP_200_OK,
+        )
+
+
+def _item_errors(errors: Any) -> dict[str, Any]:
+    from moderation.api.errors import _field_errors
+
+    return dict(_field_errors(errors))
+
+
+class CommentDetailApi(APIView):
+    @extend_schema(summary="Read one comment", responses={200: CommentOutputSerializer})
+    def get(self, request: Request, comment_id: UUID) -> Response:
+        comment: Comment = comment_get_for_platform(
+            platform=_platform(request), public_id=comment_id
+        )
+        return Response(CommentOutputSerializer(comment).data)
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness and database readiness for load balancers and compose health checks."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:
+        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    return JsonResponse({"status": "ok"})

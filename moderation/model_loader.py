@@ -1,0 +1,53 @@
+"""The model a worker process scores with: loaded once, swapped when the active version changes.
+
+Only worker processes call this (the web process never loads a model). Loading happens on the
+first batch for a version; later batches reuse it. A batch holds on to the model it started
+with, so a swap never changes scores mid-batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+if TYPE_CHECKING:
+    from classifier.artifacts import LoadedModel
+    from moderation.models import ModelVersion
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_loaded: dict[str, LoadedModel] = {}
+
+
+def artifact_dir(model_version: ModelVersion) -> Path:
+    """The artifact directory of a version; relative paths are relative to the project root."""
+    path = Path(model_version.artifact_path)
+    return path if path.is_absolute() else Path(settings.BASE_DIR) / path
+
+
+def model_for(model_version: ModelVersion) -> LoadedModel:
+    """The loaded model for this version, loading it (and dropping any other) if needed.
+
+    Raises classifier.artifacts.ArtifactError if the artifact is missing or does not match.
+    """
+    from classifier.artifacts import ArtifactError, load_model
+
+    with _lock:
+        model = _loaded.get(model_version.version)
+        if model is not None:
+            return model
+        model = load_model(artifact_dir(model_version))
+        if model.version != model_version.version:
+            raise ArtifactError(
+                f"Artifact at {model_version.artifact_path} holds version {model.version}, "
+                f"but the database registered it as {model_version.version}."
+            )
+        _loaded.clear()
+        _loaded[model_version.version] = model
+        logger.info("Loaded model %s (%s).", model.version, model_version.backend)
+        return model

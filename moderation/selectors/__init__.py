@@ -1,0 +1,1 @@
+"""Selectors: every read of moderation data that has rules (scoping, ordering) lives here."""

@@ -1,0 +1,1 @@
+"""Services: every write to moderation data goes through a function here."""

@@ -1,0 +1,163 @@
+"""Comment intake: idempotent create, all-or-nothing batches, enqueue after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from moderation.errors import BatchItemError, BatchRejected, ExternalIdConflict
+from moderation.models import Comment, Platform
+from moderation.services.scoring_queue import comments_enqueue_on_commit
+
+
+@dataclass(frozen=True)
+class CommentInput:
+    """One comment as a platform submits it (already validated for types and sizes)."""
+
+    external_id: str
+    text: str
+    author_id: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CommentCreateResult:
+    comment: Comment
+    created: bool
+
+
+def _same_payload(comment: Comment, item: CommentInput) -> bool:
+    return (
+        comment.text == item.text
+        and comment.author_id == item.author_id
+        and comment.metadata == dict(item.metadata)
+    )
+
+
+def _build(platform: Platform, item: CommentInput, now: Any) -> Comment:
+    return Comment(
+        platform=platform,
+        external_id=item.external_id,
+        text=item.text,
+        author_id=item.author_id,
+        metadata=dict(item.metadata),
+        enqueued_at=now,
+        enqueue_count=1,
+    )
+
+
+def comment_create(*, platform: Platform, item: CommentInput) -> CommentCreateResult:
+    """Store a comment and queue it for scoring once the row is committed.
+
+    Idempotent on (platform, external_id): the same payload again returns the stored comment
+    with ``created=False``; a different payload raises ExternalIdConflict and writes nothing.
+    """
+    existing = Comment.objects.filter(platform=platform, external_id=item.external_id).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                comment = _build(platform, item, timezone.now())
+                comment.save()
+                comments_enqueue_on_commit([comment.pk])
+            return CommentCreateResult(comment=comment, created=True)
+        except IntegrityError:
+            # A concurrent request stored the same external id first: compare with that one.
+            existing = Comment.objects.get(platform=platform, external_id=item.external_id)
+    if not _same_payload(existing, item):
+        raise ExternalIdConflict(item.external_id, str(existing.public_id))
+    return CommentCreateResult(comment=existing, created=False)
+
+
+def comment_batch_create(
+    *, platform: Platform, items: Sequence[CommentInput]
+) -> list[CommentCreateResult]:
+    """Store many comments in one transaction: all of them, or none (BatchRejected).
+
+    Items already stored with the same payload are returned as they are (a retried batch is
+    safe); a repeated external id inside the batch, or one that names a different stored
+    comment, refuses the whole batch.
+    """
+    errors: list[BatchItemError] = []
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.external_id in first_index:
+            errors.append(
+                BatchItemError(
+                    index=index,
+                    external_id=item.external_id,
+                    errors={
+                        "external_id": [
+                            {
+                                "code": "duplicate_in_batch",
+                                "message": "This external_id already appears at index "
+                                f"{first_index[item.external_id]} of the batch.",
+                            }
+                        ]
+                    },
+                )
+            )
+        else:
+            first_index[item.external_id] = index
+    if errors:
+        raise BatchRejected(errors)
+
+    try:
+        with transaction.atomic():
+            existing = {
+                comment.external_id: comment
+                for comment in Comment.objects.filter(
+                    platform=platform, external_id__in=list(first_index)
+                )
+            }
+            for index, item in enumerate(items):
+                stored = existing.get(item.external_id)
+                if stored is not None and not _same_payload(stored, item):
+                    errors.append(
+                        BatchItemError(
+                            index=index,
+                            external_id=item.external_id,
+                            errors={
+                                "external_id": [
+                                    {
+                                        "code": ExternalIdConflict.code,
+                                        "message": "This external_id already names a "
+                                        "different comment.",
+                                    }
+                                ]
+                            },
+                        )
+                    )
+            if errors:
+                raise BatchRejected(errors, conflict=True)
+            now = timezone.now()
+            new = [
+                _build(platform, item, now) for item in items if item.external_id not in existing
+            ]
+            created = Comment.objects.bulk_create(new)
+            comments_enqueue_on_commit([comment.pk for comment in created])
+    except IntegrityError as exc:
+        # A concurrent request stored one of these external ids between our read and write.
+        raise BatchRejected(
+            [
+                BatchItemError(
+                    index=-1,
+                    external_id=None,
+                    errors={
+                        "non_field_errors": [{"code": "concurrent_write", "message": str(exc)}]
+                    },
+                )
+            ],
+            conflict=True,
+        ) from exc
+
+    created_by_id = {comment.external_id: comment for comment in created}
+    return [
+        CommentCreateResult(comment=created_by_id[item.external_id], created=True)
+        if item.external_id in created_by_id
+        else CommentCreateResult(comment=existing[item.external_id], created=False)
+        for item in items
+    ]

@@ -1,0 +1,142 @@
+"""Platforms (tenants), their moderation policy, and their API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from classifier.labels import LABELS
+from moderation.errors import InvalidPolicy
+from moderation.models import ApiKey, Platform
+
+API_KEY_PREFIX = "tm_"
+_PREFIX_CHARS = 10
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A freshly issued key. `secret` exists only here: the database keeps its digest."""
+
+    api_key: ApiKey
+    secret: str
+
+
+def api_key_digest(secret: str) -> str:
+    """SHA-256 of the key. Keys carry 256 random bits, so a fast unsalted digest is safe."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def platform_policy_validate(
+    *, flag_thresholds: Mapping[str, float], auto_remove_threshold: float
+) -> dict[str, float]:
+    """Check a policy and return the complete threshold map; raises InvalidPolicy."""
+    unknown = sorted(set(flag_thresholds) - set(LABELS))
+    if unknown:
+        raise InvalidPolicy(f"Unknown label(s) {unknown}; the labels are {list(LABELS)}.")
+    complete = {
+        label: float(flag_thresholds.get(label, settings.MODERATION_DEFAULT_FLAG_THRESHOLD))
+        for label in LABELS
+    }
+    for label, value in complete.items():
+        if not 0.0 < value <= 1.0:
+            raise InvalidPolicy(f"Flag threshold for {label} must be in (0, 1], got {value}.")
+    if not 0.0 < auto_remove_threshold <= 1.0:
+        raise InvalidPolicy(
+            f"Auto-remove threshold must be in (0, 1], got {auto_remove_threshold}."
+        )
+    highest = max(complete.values())
+    if auto_remove_threshold < highest:
+        raise InvalidPolicy(
+            f"Auto-remove threshold {auto_remove_threshold} is below a flag threshold "
+            f"({highest}); it must be the higher bar."
+        )
+    return complete
+
+
+@transaction.atomic
+def platform_create(
+    *,
+    name: str,
+    display_name: str = "",
+    flag_thresholds: Mapping[str, float] | None = None,
+    auto_remove_threshold: float | None = None,
+) -> Platform:
+    """Create a platform with a complete, validated policy (defaults from settings)."""
+    remove_at = (
+        settings.MODERATION_DEFAULT_AUTO_REMOVE_THRESHOLD
+        if auto_remove_threshold is None
+        else auto_remove_threshold
+    )
+    thresholds = platform_policy_validate(
+        flag_thresholds=flag_thresholds or {}, auto_remove_threshold=remove_at
+    )
+    platform = Platform(
+        name=name,
+        display_name=display_name,
+        flag_thresholds=thresholds,
+        auto_remove_threshold=remove_at,
+    )
+    platform.full_clean()
+    platform.save()
+    return platform
+
+
+@transaction.atomic
+def api_key_issue(*, platform: Platform, name: str = "") -> IssuedKey:
+    """Issue a new key for the platform. The returned secret is never retrievable again."""
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    api_key = ApiKey.objects.create(
+        platform=platform,
+        name=name,
+        prefix=secret[:_PREFIX_CHARS],
+        digest=api_key_digest(secret),
+    )
+    return IssuedKey(api_key=api_key, secret=secret)
+
+
+@transaction.atomic
+def api_key_rotate(
+    *, platform: Platform, grace: timedelta = timedelta(0), name: str = ""
+) -> IssuedKey:
+    """Issue a new key; the platform's other live keys stop working after `grace`.
+
+    A zero grace revokes them at once; a positive one lets clients switch over first.
+    """
+    now = timezone.now()
+    live = ApiKey.objects.select_for_update().filter(platform=platform, revoked_at__isnull=True)
+    if grace <= timedelta(0):
+        live.update(revoked_at=now)
+    else:
+        cutoff = now + grace
+        live.filter(expires_at__isnull=True).update(expires_at=cutoff)
+        live.filter(expires_at__gt=cutoff).update(expires_at=cutoff)
+    return api_key_issue(platform=platform, name=name or f"rotated {now:%Y-%m-%d %H:%M}")
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    """Revoke a key at once. Revoking twice keeps the first revocation time."""
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(
+            revoked_at=api_key.revoked_at
+        )
+    return api_key
+
+
+#: last_used_at is written at most this often per key, so reads do not become writes.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def api_key_mark_used(*, api_key: ApiKey) -> None:
+    """Record that the key was just used (coarsely, to keep request overhead at one read)."""
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at >= LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now

@@ -1,0 +1,79 @@
+"""Handing comments to the scoring queue, and the sweeper that makes that loss-proof.
+
+The row is the source of truth: a comment is enqueued after its transaction commits, and if
+the broker is down then (or a worker dies holding it) the sweeper enqueues it again later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from moderation.models import Comment, CommentStatus
+
+logger = logging.getLogger(__name__)
+
+
+def _chunks(ids: Sequence[int], size: int) -> list[list[int]]:
+    return [list(ids[start : start + size]) for start in range(0, len(ids), size)]
+
+
+def comments_publish(comment_ids: Sequence[int]) -> bool:
+    """Send scoring tasks for these ids now, in batches; False if the broker refused.
+
+    Never raises: a failure only delays scoring until the sweeper's next pass.
+    """
+    from workers.tasks import score_comments  # the task module imports the services
+
+    try:
+        for chunk in _chunks(comment_ids, settings.SCORING_BATCH_SIZE):
+            score_comments.apply_async(
+                args=(chunk,), retry=True, retry_policy=settings.CELERY_PUBLISH_RETRY_POLICY
+            )
+    except Exception:
+        logger.warning(
+            "Could not enqueue %d comment(s); the sweeper will retry them.",
+            len(comment_ids),
+            exc_info=True,
+        )
+        return False
+    return True
+
+
+def comments_enqueue_on_commit(comment_ids: Sequence[int]) -> None:
+    """Enqueue scoring once the current transaction commits (never if it rolls back)."""
+    if comment_ids:
+        transaction.on_commit(partial(comments_publish, list(comment_ids)), robust=True)
+
+
+def comments_sweep_pending(*, older_than: timedelta | None = None, limit: int = 10_000) -> int:
+    """Re-enqueue comments still pending `older_than` after they were last enqueued.
+
+    Returns how many were re-enqueued. Safe to run concurrently with scoring: scoring is
+    idempotent, so a comment enqueued twice is scored once.
+    """
+    if older_than is None:
+        older_than = timedelta(seconds=settings.SCORING_PENDING_TIMEOUT_SECONDS)
+    now = timezone.now()
+    with transaction.atomic():
+        stale = (
+            Comment.objects.filter(status=CommentStatus.PENDING)
+            .filter(Q(enqueued_at__lt=now - older_than) | Q(enqueued_at__isnull=True))
+            .order_by("enqueued_at", "pk")
+        )
+        ids = list(stale.values_list("pk", flat=True)[:limit])
+        if not ids:
+            return 0
+        Comment.objects.filter(pk__in=ids).update(
+            enqueued_at=now, enqueue_count=F("enqueue_count") + 1
+        )
+        comments_enqueue_on_commit(ids)
+    logger.info("Re-enqueued %d comment(s) left pending.", len(ids))
+    return len(ids)

@@ -1,0 +1,241 @@
+"""Shared fixtures: the real Postgres and Redis, factories, a tiny model, a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _check_services() -> list[str]:
+    """What the suite needs and cannot reach, as instructions a person can act on."""
+    from django.conf import settings
+
+    problems = []
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("postgresql"):
+        import psycopg
+
+        try:
+            psycopg.connect(
+                host=db.get("HOST") or "127.0.0.1",
+                port=int(db.get("PORT") or 5432),
+                user=db.get("USER") or "postgres",
+                password=db.get("PASSWORD") or None,
+                dbname="postgres",
+                connect_timeout=3,
+            ).close()
+        except Exception as exc:
+            problems.append(
+                f"PostgreSQL is not reachable at {db.get('HOST')}:{db.get('PORT')} ({exc}). "
+                "Start it (`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main "
+                "start`) or point DATABASE_URL at one."
+            )
+    broker = settings.CELERY_BROKER_URL
+    if broker.startswith("redis"):
+        import redis
+
+        try:
+            redis.Redis.from_url(broker, socket_connect_timeout=3).ping()
+        except Exception as exc:
+            problems.append(
+                f"Redis is not reachable at {broker} ({exc}). Start it (`redis-server "
+                "--daemonize yes --port 6379`) or point REDIS_URL at one."
+            )
+    return problems
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    problems = _check_services()
+    if problems:
+        pytest.exit("The test suite needs real services:\n- " + "\n- ".join(problems), returncode=3)
+
+
+# --- factories as fixtures ------------------------------------------------------------------
+
+
+@pytest.fixture
+def platform_factory(db: None) -> Any:
+    from tests.factories import PlatformFactory
+
+    return PlatformFactory
+
+
+@pytest.fixture
+def comment_factory(db: None) -> Any:
+    from tests.factories import CommentFactory
+
+    return CommentFactory
+
+
+@pytest.fixture
+def platform(platform_factory: Any) -> Any:
+    return platform_factory()
+
+
+@pytest.fixture
+def issued_key(platform: Any) -> Any:
+    from moderation.services.platforms import api_key_issue
+
+    return api_key_issue(platform=platform)
+
+
+@pytest.fixture
+def api_client(issued_key: Any) -> Any:
+    """A DRF test client authenticated as `platform`."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued_key.secret}")
+    return client
+
+
+# --- models -----------------------------------------------------------------------------------
+
+TINY_TRAINING_SET = [
+    ("thanks for the helpful answer", [0, 0, 0, 0, 0, 0]),
+    ("i agree with this point completely", [0, 0, 0, 0, 0, 0]),
+    ("what a lovely photo of the lake", [0, 0, 0, 0, 0, 0]),
+    ("the meeting moved to tuesday", [0, 0, 0, 0, 0, 0]),
+    ("great recipe, will cook it again", [0, 0, 0, 0, 0, 0]),
+    ("could you share the source please", [0, 0, 0, 0, 0, 0]),
+    ("nice work on the new release", [0, 0, 0, 0, 0, 0]),
+    ("the weather is mild today", [0, 0, 0, 0, 0, 0]),
+    ("you are a stupid worthless idiot", [1, 0, 0, 0, 1, 0]),
+    ("shut up you pathetic moron", [1, 0, 0, 0, 1, 0]),
+    ("you idiot, nobody wants you here", [1, 0, 0, 0, 1, 0]),
+    ("what a stupid moron", [1, 0, 0, 0, 1, 0]),
+    ("i will hurt you and your family", [1, 1, 0, 1, 0, 0]),
+    ("i am going to kill you", [1, 1, 0, 1, 0, 0]),
+    ("this crap is damn shitty garbage", [1, 0, 1, 0, 0, 0]),
+    ("damn this shitty crap", [1, 0, 1, 0, 0, 0]),
+    ("those people are vermin and should leave", [1, 0, 0, 0, 0, 1]),
+    ("their whole group are vermin", [1, 0, 0, 0, 1, 1]),
+]
+
+
+def build_tiny_model(out_dir: Path, *, version: str) -> Path:
+    """Train a linear model on a few made-up sentences and write it as an artifact."""
+    import numpy as np
+
+    from classifier.artifacts import write_artifact
+    from classifier.linear import train_linear
+
+    texts = [text for text, _ in TINY_TRAINING_SET]
+    labels = np.array([row for _, row in TINY_TRAINING_SET], dtype=np.float32)
+    backend = train_linear(texts, labels, progress=False)
+    write_artifact(
+        out_dir,
+        backend,
+        version=version,
+        thresholds={},
+        metrics={},
+        training_summary={"sources": {"tests": len(texts)}},
+    )
+    return out_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_model(tmp_path_factory.mktemp("models") / "tiny-v1", version="tiny-v1")
+
+
+@pytest.fixture
+def tiny_model(db: None, tiny_model_dir: Path) -> Any:
+    """The tiny model registered and active (instead of the shipped one)."""
+    from moderation.services.model_versions import model_version_register
+
+    return model_version_register(artifact_dir=tiny_model_dir, activate=True)
+
+
+# --- a real Celery worker on the real broker ---------------------------------------------------
+
+
+def _database_url_for_test_db() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    auth = db.get("USER") or "postgres"
+    if db.get("PASSWORD"):
+        auth += f":{db['PASSWORD']}"
+    return (
+        f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    )
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`celery worker` as a separate process, on the test database and the test broker."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    app.control.purge()  # leftovers of an earlier run would touch rows that no longer exist
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url_for_test_db(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--queues",
+            "scoring,default",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"tests-{os.getpid()}@%h",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while "ready." not in log_path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("Celery worker did not start:\n" + log_path.read_text())
+        time.sleep(0.2)
+    process.log_path = log_path  # type: ignore[attr-defined]
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def wait_for(predicate: Any, *, timeout: float = 30.0, interval: float = 0.2) -> Any:
+    """Poll until `predicate()` is truthy; return its value or fail with a clear message."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"Condition not met within {timeout} s")

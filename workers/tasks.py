@@ -1,0 +1,28 @@
+"""Celery tasks: thin, take ids, call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from moderation.errors import NoActiveModel
+from moderation.services.scoring import comment_batch_score
+from moderation.services.scoring_queue import comments_sweep_pending
+
+
+@shared_task(
+    name="moderation.comments.score",
+    autoretry_for=(NoActiveModel,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=10,
+)
+def score_comments(comment_ids: list[int]) -> None:
+    """Score these comments (and others waiting) in one model call. Safe to run twice."""
+    comment_batch_score(comment_ids=comment_ids)
+
+
+@shared_task(name="moderation.comments.sweep_pending")
+def sweep_pending_comments() -> None:
+    """Re-enqueue comments left pending past the timeout (a broker outage, a killed worker)."""
+    comments_sweep_pending()
