@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from classifier.labels import LABELS
 from moderation.errors import InvalidPolicy
-from moderation.models import ApiKey, Platform
+from moderation.models import ApiKey, ModelVersion, Platform
 
 API_KEY_PREFIX = "tm_"
 _PREFIX_CHARS = 10
@@ -33,17 +33,37 @@ def api_key_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def default_flag_thresholds() -> dict[str, float]:
+    """Flag thresholds for a new platform: the active model's recommendation per label.
+
+    Artifacts carry per-label thresholds chosen on validation data (best F1); a label the model
+    recommends nothing for falls back to MODERATION_DEFAULT_FLAG_THRESHOLD.
+    """
+    fallback = float(settings.MODERATION_DEFAULT_FLAG_THRESHOLD)
+    active = ModelVersion.objects.filter(is_active=True).only("thresholds").first()
+    recommended = active.thresholds if active is not None else {}
+    thresholds = {}
+    for label in LABELS:
+        value = recommended.get(label)
+        if isinstance(value, int | float) and 0.0 < float(value) <= 1.0:
+            thresholds[label] = round(float(value), 4)
+        else:
+            thresholds[label] = fallback
+    return thresholds
+
+
 def platform_policy_validate(
     *, flag_thresholds: Mapping[str, float], auto_remove_threshold: float
 ) -> dict[str, float]:
-    """Check a policy and return the complete threshold map; raises InvalidPolicy."""
+    """Check a policy and return the complete threshold map; raises InvalidPolicy.
+
+    Labels not in `flag_thresholds` take the defaults of `default_flag_thresholds()`.
+    """
     unknown = sorted(set(flag_thresholds) - set(LABELS))
     if unknown:
         raise InvalidPolicy(f"Unknown label(s) {unknown}; the labels are {list(LABELS)}.")
-    complete = {
-        label: float(flag_thresholds.get(label, settings.MODERATION_DEFAULT_FLAG_THRESHOLD))
-        for label in LABELS
-    }
+    defaults = default_flag_thresholds()
+    complete = {label: float(flag_thresholds.get(label, defaults[label])) for label in LABELS}
     for label, value in complete.items():
         if not 0.0 < value <= 1.0:
             raise InvalidPolicy(f"Flag threshold for {label} must be in (0, 1], got {value}.")
