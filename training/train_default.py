@@ -98,6 +98,10 @@ def _benchmark(model_dir: Path, texts: Sequence[str]) -> float:
     return len(texts) / (time.perf_counter() - start)
 
 
+def _non_empty(path: Path) -> bool:
+    return path.exists() and (not path.is_dir() or any(path.iterdir()))
+
+
 def _other_shipped_models(keep: Path) -> list[Path]:
     if not SHIPPED_MODELS_DIR.is_dir():
         return []
@@ -121,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    if args.out is not None and _non_empty(args.out) and not args.overwrite:
+        raise SystemExit(f"{args.out} exists and is not empty (pass --overwrite to replace it)")
     started = time.perf_counter()
     data_dir = resolve_data_dir(args.data)
     raw = _load_sources(data_dir)
@@ -150,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     version = artifact_version(backend)
     out_dir: Path = args.out or SHIPPED_MODELS_DIR / version
     report_dir: Path = args.report or DEFAULT_REPORTS_DIR / version
+    if _non_empty(out_dir) and not args.overwrite:
+        raise SystemExit(f"{out_dir} exists and is not empty (pass --overwrite to replace it)")
     previous = _other_shipped_models(out_dir) if args.out is None else []
     if previous and not args.replace_shipped:
         raise SystemExit(

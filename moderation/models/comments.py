@@ -1,96 +1,15 @@
-"""Moderation data: platforms (tenants) and their API keys, comments and their scores, models."""
+"""Comments, their current scores and outcome, and their score history."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.db import models
-from django.db.models import Q
 
 from classifier.labels import LABELS
-
-
-def default_flag_thresholds() -> dict[str, float]:
-    return {label: settings.MODERATION_DEFAULT_FLAG_THRESHOLD for label in LABELS}
-
-
-class Platform(models.Model):
-    """A tenant: one site or app that sends comments, with its own moderation policy."""
-
-    name = models.SlugField(max_length=64, unique=True)
-    display_name = models.CharField(max_length=200, blank=True)
-    #: Per-label score at or above which a comment is flagged for review: {label: float}.
-    flag_thresholds = models.JSONField(default=default_flag_thresholds)
-    #: Any label scoring at or above this removes the comment without waiting for review.
-    auto_remove_threshold = models.FloatField(
-        default=0.97, help_text="Any label at or above this score is removed automatically."
-    )
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(auto_remove_threshold__gt=0) & Q(auto_remove_threshold__lte=1),
-                name="platform_auto_remove_threshold_in_range",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ApiKey(models.Model):
-    """A platform's API key. Only a SHA-256 digest is stored; the key is shown once."""
-
-    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(max_length=100, blank=True)
-    #: The first characters of the key, shown in the admin and logs to tell keys apart.
-    prefix = models.CharField(max_length=16, db_index=True)
-    digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    #: A rotated-out key keeps working until then; a revoked key stops at once.
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = "API key"
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.platform.name})"
-
-
-class ModelVersion(models.Model):
-    """An immutable trained model artifact and what is known about it; one is active."""
-
-    version = models.CharField(max_length=128, unique=True)
-    backend = models.CharField(max_length=32)
-    #: Directory of the artifact; relative paths are relative to the project root.
-    artifact_path = models.CharField(max_length=500)
-    label_schema = models.CharField(max_length=200)
-    labels = models.JSONField(default=list)
-    thresholds = models.JSONField(default=dict, blank=True)
-    metrics = models.JSONField(default=dict, blank=True)
-    training_summary = models.JSONField(default=dict, blank=True)
-    is_active = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_active"], condition=Q(is_active=True), name="one_active_model_version"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.version
+from moderation.models.model_versions import ModelVersion
+from moderation.models.platforms import Platform
 
 
 class CommentStatus(models.TextChoices):
