@@ -7,6 +7,7 @@ from celery import shared_task
 from moderation.errors import NoActiveModel
 from moderation.services.scoring import comment_batch_score
 from moderation.services.scoring_queue import comments_sweep_pending
+from moderation.services.webhooks import webhook_deliveries_dispatch_due, webhook_delivery_send
 
 
 @shared_task(
@@ -26,3 +27,15 @@ def score_comments(comment_ids: list[int]) -> None:
 def sweep_pending_comments() -> None:
     """Re-enqueue comments left pending past the timeout (a broker outage, a killed worker)."""
     comments_sweep_pending()
+
+
+@shared_task(name="moderation.webhooks.send")
+def send_webhook(delivery_id: int, manual: bool = False) -> None:
+    """One attempt at a webhook delivery; a no-op if it is done, held or not yet due."""
+    webhook_delivery_send(delivery_id=delivery_id, manual=manual)
+
+
+@shared_task(name="moderation.webhooks.dispatch_due")
+def dispatch_due_webhooks() -> None:
+    """Enqueue due webhook deliveries: long-delayed retries and any whose task was lost."""
+    webhook_deliveries_dispatch_due()

@@ -176,6 +176,34 @@ SCORING_SWEEP_INTERVAL_SECONDS = env.int("SCORING_SWEEP_INTERVAL_SECONDS", defau
 #: Where trained model artifacts are written (the shipped default lives in the package).
 MODEL_STORE_DIR = Path(env.str("MODEL_STORE_DIR", default=str(VAR_DIR / "models")))
 
+# --- webhooks -----------------------------------------------------------------------------------
+
+#: Networks (CIDR) webhooks may reach although private or loopback, e.g. "10.1.0.0/16".
+#: Metadata addresses such as 169.254.169.254 stay refused whatever this says.
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+#: Connect and read timeout of one delivery attempt, in seconds.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+#: Delay before each retry, in seconds, after the first attempt: about three days in all
+#: (Standard Webhooks' example schedule, stretched). Each delay gets +/- 20 % jitter.
+WEBHOOK_RETRY_SCHEDULE_SECONDS = [
+    float(value)
+    for value in env.list(
+        "WEBHOOK_RETRY_SCHEDULE_SECONDS",
+        default=["5", "300", "1800", "7200", "18000", "36000", "50400", "72000", "72000"],
+    )
+]
+WEBHOOK_RETRY_JITTER = env.float("WEBHOOK_RETRY_JITTER", default=0.2)
+#: An endpoint that has failed every attempt for this long is disabled.
+WEBHOOK_DISABLE_AFTER_SECONDS = env.int("WEBHOOK_DISABLE_AFTER_SECONDS", default=5 * 24 * 3600)
+#: How long a sender holds a delivery; a sender that dies is replaced after this.
+WEBHOOK_LOCK_SECONDS = env.int("WEBHOOK_LOCK_SECONDS", default=60)
+#: How often beat looks for deliveries that are due (retries, and any whose task was lost).
+WEBHOOK_DISPATCH_INTERVAL_SECONDS = env.int("WEBHOOK_DISPATCH_INTERVAL_SECONDS", default=15)
+#: Retries due sooner than this are scheduled as delayed tasks; later ones wait for dispatch.
+WEBHOOK_COUNTDOWN_MAX_SECONDS = env.int("WEBHOOK_COUNTDOWN_MAX_SECONDS", default=600)
+#: After a secret rotation, the old secret also signs for this many hours by default.
+WEBHOOK_SECRET_ROTATION_GRACE_HOURS = env.float("WEBHOOK_SECRET_ROTATION_GRACE_HOURS", default=24)
+
 # --- Celery -------------------------------------------------------------------------------------
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -210,6 +238,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "moderation.comments.score": {"queue": "scoring"},
+    "moderation.webhooks.send": {"queue": "webhooks"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -219,6 +248,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.comments.sweep_pending",
         "schedule": timedelta(seconds=SCORING_SWEEP_INTERVAL_SECONDS),
         "options": {"queue": "default", "expires": SCORING_SWEEP_INTERVAL_SECONDS},
+    },
+    "dispatch-due-webhooks": {
+        "task": "moderation.webhooks.dispatch_due",
+        "schedule": timedelta(seconds=WEBHOOK_DISPATCH_INTERVAL_SECONDS),
+        "options": {"queue": "default", "expires": WEBHOOK_DISPATCH_INTERVAL_SECONDS},
     },
 }
 #: How long a web request may spend handing a task to the broker before giving up (the

@@ -25,3 +25,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"platform": "100000/min"}}  # noqa: F405
+
+# The receivers in the tests listen on 127.0.0.1; everything else private stays refused.
+WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=3.0)
+WEBHOOK_RETRY_SCHEDULE_SECONDS = [
+    float(v) for v in env.list("WEBHOOK_RETRY_SCHEDULE_SECONDS", default=["0.2"] * 9)
+]
+WEBHOOK_RETRY_JITTER = 0.0
+WEBHOOK_LOCK_SECONDS = env.int("WEBHOOK_LOCK_SECONDS", default=60)

@@ -3,14 +3,28 @@
 from moderation.models.comments import Comment, CommentScore, CommentStatus, Decision
 from moderation.models.model_versions import ModelVersion
 from moderation.models.platforms import ApiKey, Platform, default_flag_thresholds
+from moderation.models.webhooks import (
+    SUBSCRIBABLE_EVENT_TYPES,
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+)
 
 __all__ = [
+    "SUBSCRIBABLE_EVENT_TYPES",
     "ApiKey",
     "Comment",
     "CommentScore",
     "CommentStatus",
     "Decision",
+    "DeliveryStatus",
     "ModelVersion",
     "Platform",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEventType",
     "default_flag_thresholds",
 ]

@@ -70,6 +70,9 @@ def model_version_activate(
         model_version.is_active = True
         model_version.activated_at = timezone.now()
         model_version.save(using=using, update_fields=["is_active", "activated_at"])
+        from moderation.services.webhooks import model_promoted_events, webhook_events_emit
+
+        webhook_events_emit(model_promoted_events(model_version))
     return model_version
 
 

@@ -14,6 +14,7 @@ from classifier.labels import LABELS
 from moderation import model_loader
 from moderation.errors import NoActiveModel
 from moderation.models import Comment, CommentScore, CommentStatus, ModelVersion, Platform
+from moderation.services.webhooks import comment_outcome_events, webhook_events_emit
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ def comment_batch_score(
             [*_SCORE_FIELDS, "max_score", "flagged_labels", "status", "model_version", "scored_at"],
         )
         CommentScore.objects.bulk_create(history, ignore_conflicts=True)
+        # The outbox: deliveries commit with the outcome they report, or not at all.
+        webhook_events_emit(comment_outcome_events(comments))
 
     flagged = sum(1 for comment in comments if comment.status == CommentStatus.FLAGGED)
     removed = sum(1 for comment in comments if comment.status == CommentStatus.AUTO_REMOVED)

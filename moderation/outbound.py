@@ -1,0 +1,167 @@
+"""Outgoing HTTP for webhooks: the SSRF guard and a request pinned to the checked address.
+
+The host is resolved once, every address is checked against the blocked ranges, and the
+request then connects to that very address (with the original Host header and, for https,
+SNI and certificate checks for the original name), so a DNS answer cannot change between the
+check and the connection. Redirects are never followed. Nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import urllib3
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+#: Cloud metadata services, refused even if an operator allows private ranges broadly.
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+)
+
+
+class UnsafeUrl(ValueError):
+    """The URL may not be called: bad scheme, credentials, or a blocked address."""
+
+
+@dataclass(frozen=True)
+class OutboundResponse:
+    status_code: int
+    headers: Mapping[str, str]
+    body_start: str
+    latency_ms: int
+
+
+def parse_networks(values: Iterable[str]) -> list[IPNetwork]:
+    """CIDR strings (`127.0.0.1/32`, `10.0.0.0/8`) as networks; raises ValueError."""
+    return [ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip()]
+
+
+def check_url_shape(url: str) -> None:
+    """Scheme http(s), a host, no user:password. Raises UnsafeUrl."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise UnsafeUrl("Only http and https URLs are allowed.")
+    if not parts.hostname:
+        raise UnsafeUrl("The URL has no host.")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeUrl("Credentials in URLs are not allowed; authenticate with the signature.")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise UnsafeUrl("The URL's port is not valid.") from exc
+
+
+def address_is_blocked(address: IPAddress, allowed: Sequence[IPNetwork]) -> bool:
+    """Private, loopback, link-local, multicast, reserved and metadata addresses are blocked,
+    unless inside an allowed network (metadata addresses never are)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address in METADATA_ADDRESSES:
+        return True
+    if any(address in network for network in allowed):
+        return False
+    return not address.is_global or address.is_multicast
+
+
+def resolve_checked(host: str, port: int, allowed: Sequence[IPNetwork]) -> IPAddress:
+    """Resolve the host and return an address to connect to; raises UnsafeUrl if any
+    resolved address is blocked (a name that resolves to a mix is refused whole)."""
+    try:
+        literal = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        literal = None
+    if literal is not None:
+        addresses: list[IPAddress] = [literal]
+    else:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise UnsafeUrl(f"Cannot resolve {host}: {exc}.") from exc
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    if not addresses:
+        raise UnsafeUrl(f"{host} resolves to no address.")
+    for address in addresses:
+        if address_is_blocked(address, allowed):
+            raise UnsafeUrl(
+                f"{host} resolves to {address}, a private, loopback, link-local or metadata "
+                "address; an operator can allow it with WEBHOOK_ALLOWED_NETWORKS."
+            )
+    return addresses[0]
+
+
+def post_json(
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    allowed_networks: Sequence[IPNetwork],
+    timeout_seconds: float,
+    max_body_bytes: int = 1024,
+) -> OutboundResponse:
+    """POST `body` to `url` after the SSRF check, pinned to the checked address.
+
+    Raises UnsafeUrl before any connection when the URL is refused, and urllib3's
+    HTTPError subclasses (timeouts, refused connections, TLS errors) when the request fails.
+    """
+    check_url_shape(url)
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    address = resolve_checked(host, port, allowed_networks)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    default_port = port == (443 if https else 80)
+    host_header = host if default_port else f"{host}:{port}"
+    if ":" in host and not host.startswith("["):
+        host_header = f"[{host}]" if default_port else f"[{host}]:{port}"
+    timeout = urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds)
+    pool: urllib3.HTTPConnectionPool
+    if https:
+        pool = urllib3.HTTPSConnectionPool(
+            str(address),
+            port,
+            timeout=timeout,
+            retries=False,
+            maxsize=1,
+            server_hostname=host,
+            assert_hostname=host,
+            cert_reqs="CERT_REQUIRED",
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(
+            str(address), port, timeout=timeout, retries=False, maxsize=1
+        )
+    started = time.monotonic()
+    try:
+        response = pool.urlopen(
+            "POST",
+            path,
+            body=body,
+            headers={**headers, "Host": host_header},
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+        try:
+            raw = response.read(max_body_bytes, decode_content=True) or b""
+        finally:
+            response.release_conn()
+    finally:
+        pool.close()
+    latency_ms = int((time.monotonic() - started) * 1000)
+    return OutboundResponse(
+        status_code=response.status,
+        headers={key.lower(): value for key, value in response.headers.items()},
+        body_start=raw.decode("utf-8", errors="replace"),
+        latency_ms=latency_ms,
+    )
