@@ -58,6 +58,9 @@ class Comment(models.Model):
         ModelVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="comments"
     )
     scored_at = models.DateTimeField(null=True, blank=True)
+    #: For flagged comments, the spans that drove each flagged label's score, computed by the
+    #: worker at scoring time: {label: [{"start", "end", "text", "weight"}]} (offsets into text).
+    explanation = models.JSONField(default=dict, blank=True)
 
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
