@@ -188,6 +188,9 @@ def celery_worker_process(
         "DATABASE_URL": _database_url_for_test_db(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "PYTHONUNBUFFERED": "1",
+        # Retries a second apart, so a receiver that is down for a few seconds still gets
+        # every event within the test.
+        "WEBHOOK_RETRY_SCHEDULE_SECONDS": "0.5,1,1,1,1,1,1,1,1,1,1,1",
     }
     log = log_path.open("wb")
     process = subprocess.Popen(
@@ -199,7 +202,7 @@ def celery_worker_process(
             "config",
             "worker",
             "--queues",
-            "scoring,default",
+            "scoring,default,webhooks",
             "--pool",
             "solo",
             "--without-gossip",
@@ -239,3 +242,13 @@ def wait_for(predicate: Any, *, timeout: float = 30.0, interval: float = 0.2) ->
             return value
         time.sleep(interval)
     raise AssertionError(f"Condition not met within {timeout} s")
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[Any]:
+    """A real HTTP server on 127.0.0.1 (allowed by the test settings' SSRF allow-list)."""
+    from tests.webhook_receiver import WebhookReceiver
+
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()
