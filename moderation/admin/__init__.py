@@ -1,5 +1,5 @@
 """Admin configuration, one module per area; importing the package registers them all."""
 
-from moderation.admin import comments
+from moderation.admin import comments, webhooks
 
-__all__ = ["comments"]
+__all__ = ["comments", "webhooks"]

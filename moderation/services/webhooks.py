@@ -82,7 +82,8 @@ def _allowed_networks() -> list[outbound.IPNetwork]:
     return outbound.parse_networks(settings.WEBHOOK_ALLOWED_NETWORKS)
 
 
-def _validate_url(url: str) -> None:
+def webhook_url_validate(url: str) -> None:
+    """Refuse URLs that can never be called (InvalidEndpoint); names are checked at send."""
     try:
         outbound.check_url_shape(url)
         host = url.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
@@ -118,7 +119,7 @@ def webhook_endpoint_create(
     description: str = "",
 ) -> IssuedEndpoint:
     """Add an endpoint (all event types when `event_types` is empty); raises InvalidEndpoint."""
-    _validate_url(url)
+    webhook_url_validate(url)
     secret = webhook_secret_generate()
     endpoint = WebhookEndpoint.objects.create(
         platform=platform,
@@ -142,7 +143,7 @@ def webhook_endpoint_update(
     """Change an endpoint. Re-enabling one clears its disabled state and failure streak, and
     its pending deliveries go out again."""
     if url is not None:
-        _validate_url(url)
+        webhook_url_validate(url)
         endpoint.url = url
     if event_types is not None:
         endpoint.event_types = _validate_event_types(event_types)
@@ -160,6 +161,12 @@ def webhook_endpoint_update(
             endpoint.disabled_reason = "Disabled by the platform."
     endpoint.save()
     return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """Delete an endpoint with its deliveries and their log (undelivered events are dropped)."""
+    endpoint.delete()
 
 
 def _disable(endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
