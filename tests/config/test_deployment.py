@@ -15,11 +15,17 @@ def test_docker_compose_parses_and_runs_every_promised_service() -> None:
     compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
 
-    assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
+    assert {"postgres", "redis", "web", "worker", "worker-webhooks", "beat"} <= set(services)
     for name in ("postgres", "redis", "web", "worker"):
         assert "healthcheck" in services[name], name
     assert "gunicorn" in " ".join(services["web"]["command"])
     assert "beat" in services["beat"]["command"]
+    queues = {
+        name: service["command"][service["command"].index("--queues") + 1]
+        for name, service in services.items()
+        if "--queues" in service.get("command", [])
+    }
+    assert sorted(",".join(queues.values()).split(",")) == ["default", "scoring", "webhooks"]
     assert services["web"]["environment"]["DATABASE_URL"].startswith("postgres://")
     assert services["worker"]["environment"]["CELERY_BROKER_URL"].startswith("redis://")
 
@@ -42,9 +48,13 @@ def test_openapi_schema_and_docs_page_are_served(client: Client) -> None:
 
     assert schema.status_code == 200
     paths = schema.json()["paths"]
-    assert {"/api/v1/comments", "/api/v1/comments/batch", "/api/v1/comments/{comment_id}"} <= set(
-        paths
-    )
+    assert {
+        "/api/v1/comments",
+        "/api/v1/comments/batch",
+        "/api/v1/comments/{comment_id}",
+        "/api/v1/webhooks/endpoints",
+        "/api/v1/webhooks/deliveries/{webhook_id}/redeliver",
+    } <= set(paths)
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
 
