@@ -397,3 +397,44 @@ def test_a_held_delivery_is_not_sent_twice(
     assert webhook_delivery_send(delivery_id=delivery.pk) is None
     assert webhook_receiver.requests == []
     assert not WebhookAttempt.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(
+    platform: Any, endpoint: Any, webhook_receiver: Any, settings: Any
+) -> None:
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    webhook_receiver.script(Reply(200, delay_seconds=3))
+    (delivery,) = emit_test_event(platform)
+
+    started = time.monotonic()
+    attempt = webhook_delivery_send(delivery_id=delivery.pk)
+
+    assert time.monotonic() - started < 2.5
+    assert attempt is not None
+    assert not attempt.succeeded
+    assert "Timeout" in attempt.error
+    assert WebhookDelivery.objects.get(pk=delivery.pk).status == DeliveryStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_activating_a_model_tells_every_platform(
+    platform_factory: Any, webhook_receiver: Any, tiny_model: Any
+) -> None:
+    from moderation.models import ModelVersion
+    from moderation.services.model_versions import model_version_activate
+
+    subscribed = webhook_endpoint_create(
+        platform=platform_factory(), url=webhook_receiver.url, event_types=["model.promoted"]
+    )
+    webhook_endpoint_create(
+        platform=platform_factory(), url=webhook_receiver.url, event_types=["comment.flagged"]
+    )
+    shipped = ModelVersion.objects.exclude(pk=tiny_model.pk).get()
+
+    model_version_activate(model_version=shipped)
+    model_version_activate(model_version=shipped)  # already active: no second event
+
+    (delivery,) = WebhookDelivery.objects.filter(event_type="model.promoted")
+    assert delivery.endpoint == subscribed.endpoint
+    assert delivery.payload["data"]["model_version"]["version"] == shipped.version
