@@ -6,7 +6,7 @@ unknown key, revoked key, expired key, a non-Bearer header, empty text, whitespa
 list, null, object), unknown fields, a non-object body, malformed JSON, NaN, the wrong
 content type, an oversized body, a duplicate external id with new text, a batch of 501, a
 batch with one bad item, a batch repeating an external id, a batch conflicting with a stored
-comment, a bad filter value, another platform's comment id, a wrong method.
+comment, a bad filter value, another platform's comment id, a wrong method, too many requests.
 """
 
 from __future__ import annotations
@@ -362,3 +362,21 @@ def test_list_query_count_does_not_grow_with_rows(
     with django_assert_num_queries(3):
         response = api_client.get(URL, {"page_size": 30})
     assert len(response.json()["results"]) == 30
+
+
+@pytest.mark.django_db
+def test_over_the_rate_limit_is_429_with_retry_after(
+    api_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+
+    from moderation.api.auth import PlatformRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(PlatformRateThrottle, "THROTTLE_RATES", {"platform": "2/min"})
+
+    responses = [api_client.get(URL) for _ in range(3)]
+
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    error = assert_error(responses[2], 429, "rate_limited")
+    assert error["retry_after_seconds"] > 0
