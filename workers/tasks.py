@@ -8,6 +8,7 @@ from moderation.errors import NoActiveModel
 from moderation.services.scoring import comment_batch_score
 from moderation.services.scoring_queue import comments_sweep_pending
 from moderation.services.webhooks import webhook_deliveries_dispatch_due, webhook_delivery_send
+from workers import tasks_review  # noqa: F401  (autodiscovery looks at this module only)
 
 
 @shared_task(

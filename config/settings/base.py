@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_celery_results",
     "moderation",
 ]
 
@@ -232,6 +233,12 @@ def broker_transport_options(broker_url: str) -> dict[str, object]:
 
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
 CELERY_TASK_IGNORE_RESULT = True
+# Results are kept only for the tasks that ask for them (ignore_result=False: the admin's "try a
+# text" page waits for a worker's scores), in the Django database, and expire after an hour
+# (beat's daily `celery.backend_cleanup` deletes them; the page also deletes its own at once).
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXPIRES = timedelta(hours=1)
+CELERY_RESULT_EXTENDED = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

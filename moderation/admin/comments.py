@@ -11,7 +11,15 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from classifier.labels import LABELS
-from moderation.models import ApiKey, Comment, CommentScore, CommentStatus, ModelVersion, Platform
+from moderation.models import (
+    ApiKey,
+    Comment,
+    CommentScore,
+    CommentStatus,
+    ModelVersion,
+    Platform,
+    Review,
+)
 from moderation.services.model_versions import model_version_activate
 from moderation.services.platforms import api_key_issue, api_key_revoke
 
@@ -96,6 +104,36 @@ class CommentScoreInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
+class ReviewInline(admin.TabularInline):  # type: ignore[type-arg]
+    """The comment's audit records: read-only for everyone, append-only by the review service."""
+
+    model = Review
+    extra = 0
+    can_delete = False
+    verbose_name = "moderator decision"
+    verbose_name_plural = "moderator decisions (audit, append-only)"
+    fields = (
+        "created_at",
+        "moderator_username",
+        "action",
+        "labels_before",
+        "labels_after",
+        "model_version",
+        "note",
+    )
+    readonly_fields = fields
+    ordering = ("-created_at", "-id")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = [
@@ -142,7 +180,7 @@ class CommentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "enqueue_count",
     )
     fields = readonly_fields
-    inlines = [CommentScoreInline]
+    inlines = [ReviewInline, CommentScoreInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -3,6 +3,14 @@
 from moderation.models.comments import Comment, CommentScore, CommentStatus, Decision
 from moderation.models.model_versions import ModelVersion
 from moderation.models.platforms import ApiKey, Platform, default_flag_thresholds
+from moderation.models.reviews import (
+    FINAL_DECISIONS,
+    ModerationDashboard,
+    Review,
+    ReviewClaim,
+    ReviewQueueItem,
+    TextTrial,
+)
 from moderation.models.webhooks import (
     SUBSCRIBABLE_EVENT_TYPES,
     DeliveryStatus,
@@ -13,6 +21,7 @@ from moderation.models.webhooks import (
 )
 
 __all__ = [
+    "FINAL_DECISIONS",
     "SUBSCRIBABLE_EVENT_TYPES",
     "ApiKey",
     "Comment",
@@ -21,7 +30,12 @@ __all__ = [
     "Decision",
     "DeliveryStatus",
     "ModelVersion",
+    "ModerationDashboard",
     "Platform",
+    "Review",
+    "ReviewClaim",
+    "ReviewQueueItem",
+    "TextTrial",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -1,0 +1,214 @@
+"""The admin's dashboard: traffic, flag rate, per-label counts, queue health, moderators,
+anomalous hours. Charts are inline SVG drawn here: no JavaScript library, no CDN."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
+
+from classifier.labels import LABELS
+from moderation.models import ModerationDashboard, Platform
+from moderation.selectors import dashboard as numbers
+
+WINDOWS = {"24": 24, "48": 48, "168": 168}
+LABEL_COLOURS = {
+    "toxic": "#dc2626",
+    "severe_toxic": "#7c2d12",
+    "obscene": "#d97706",
+    "threat": "#7c3aed",
+    "insult": "#2563eb",
+    "identity_hate": "#059669",
+}
+_W, _H, _PAD_L, _PAD_B, _PAD_T = 960, 200, 44, 22, 10
+
+
+def _x(index: int, count: int) -> float:
+    return round(_PAD_L + (_W - _PAD_L - 8) * (index + 0.5) / max(count, 1), 1)
+
+
+def _y(value: float, top: float) -> float:
+    return round(_H - _PAD_B - (_H - _PAD_B - _PAD_T) * (value / top if top else 0.0), 1)
+
+
+def _axes(hours: list[numbers.HourStats], top: float, unit: str) -> str:
+    step = max(1, len(hours) // 12)
+    ticks = format_html_join(
+        "",
+        '<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="#6b7280">{}</text>',
+        (
+            (_x(i, len(hours)), _H - 6, hour.hour.strftime("%d %H:00"))
+            for i, hour in enumerate(hours)
+            if i % step == 0
+        ),
+    )
+    return format_html(
+        '<line x1="{l}" y1="{b}" x2="{w}" y2="{b}" stroke="#9ca3af"/>'
+        '<text x="4" y="{t}" font-size="10" fill="#6b7280">{top}{unit}</text>'
+        '<text x="4" y="{b}" font-size="10" fill="#6b7280">0</text>{ticks}',
+        l=_PAD_L,
+        b=_H - _PAD_B,
+        w=_W - 8,
+        t=_PAD_T + 8,
+        top=f"{top:g}",
+        unit=unit,
+        ticks=ticks,
+    )
+
+
+def traffic_chart(hours: list[numbers.HourStats]) -> SafeString:
+    """Bars: comments per hour (grey) with the flagged ones (red); anomalous hours outlined."""
+    top = max((hour.total for hour in hours), default=0) or 1
+    width = round((_W - _PAD_L - 8) / max(len(hours), 1) * 0.8, 1)
+    bars = []
+    for i, hour in enumerate(hours):
+        x = round(_x(i, len(hours)) - width / 2, 1)
+        rate = hour.flag_rate
+        title = (
+            f"{hour.hour:%Y-%m-%d %H:00} UTC: {hour.total} comments, {hour.flagged} flagged"
+            + (f" ({rate:.0%})" if rate is not None else "")
+            + (f"; usual {hour.baseline:.0%}, anomaly above {hour.limit:.0%}" if hour.limit else "")
+            + (" — ANOMALY" if hour.anomalous else "")
+        )
+        bars.append(
+            format_html(
+                '<g><title>{}</title><rect x="{}" y="{}" width="{}" height="{}" '
+                'fill="#d1d5db"/><rect x="{}" y="{}" width="{}" height="{}" '
+                'fill="#dc2626"/>{}</g>',
+                title,
+                x,
+                _y(hour.total, top),
+                width,
+                round(_y(0, top) - _y(hour.total, top), 1),
+                x,
+                _y(hour.flagged, top),
+                width,
+                round(_y(0, top) - _y(hour.flagged, top), 1),
+                format_html(
+                    '<rect class="tm-anomaly" x="{}" y="{}" width="{}" height="{}" '
+                    'fill="none" stroke="#f59e0b" stroke-width="2"/>',
+                    round(x - 1, 1),
+                    _PAD_T,
+                    round(width + 2, 1),
+                    _H - _PAD_B - _PAD_T,
+                )
+                if hour.anomalous
+                else "",
+            )
+        )
+    return format_html(
+        '<svg class="tm-chart" viewBox="0 0 {} {}" role="img" aria-label="comments per hour">'
+        "{}{}</svg>",
+        _W,
+        _H,
+        _axes(hours, top, ""),
+        mark_safe("".join(bars)),  # noqa: S308 (built with format_html)
+    )
+
+
+def labels_chart(hours: list[numbers.HourStats]) -> SafeString:
+    """One line per label: flagged comments per hour that tripped it."""
+    top = max((max(hour.per_label.values()) for hour in hours), default=0) or 1
+    lines = []
+    for label in LABELS:
+        points = " ".join(
+            f"{_x(i, len(hours)):.1f},{_y(hour.per_label[label], top):.1f}"
+            for i, hour in enumerate(hours)
+        )
+        lines.append(
+            format_html(
+                '<polyline points="{}" fill="none" stroke="{}" stroke-width="2">'
+                "<title>{}</title></polyline>",
+                points,
+                LABEL_COLOURS[label],
+                label,
+            )
+        )
+    return format_html(
+        '<svg class="tm-chart" viewBox="0 0 {} {}" role="img" aria-label="flags per label">'
+        "{}{}</svg>",
+        _W,
+        _H,
+        _axes(hours, top, ""),
+        mark_safe("".join(lines)),  # noqa: S308 (built with format_html)
+    )
+
+
+@admin.register(ModerationDashboard)
+class DashboardAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    class Media:
+        css = {"all": ["moderation/review.css"]}
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "",
+                self.admin_site.admin_view(self.changelist_view),
+                name="moderation_moderationdashboard_changelist",
+            )
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        window = WINDOWS.get(request.GET.get("hours", ""), 24)
+        platforms = list(Platform.objects.order_by("name").values_list("pk", "name"))
+        chosen = request.GET.get("platform", "")
+        platform_id = int(chosen) if chosen.isdigit() and int(chosen) in dict(platforms) else None
+        now = timezone.now()
+        hours = numbers.dashboard_hours(hours=window, now=now, platform_id=platform_id)
+        queue = numbers.dashboard_queue_health(platform_id=platform_id)
+        total = sum(hour.total for hour in hours)
+        scored = sum(hour.scored for hour in hours)
+        flagged = sum(hour.flagged for hour in hours)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Moderation dashboard",
+            "window": window,
+            "windows": WINDOWS,
+            "platforms": platforms,
+            "platform_id": platform_id,
+            "total": total,
+            "per_hour": total / window,
+            "flag_rate": flagged / scored if scored else None,
+            "queue": queue,
+            "oldest_age": timesince(queue.oldest, now) if queue.oldest else None,
+            "moderators": numbers.dashboard_moderators(
+                since=now - timedelta(hours=window), platform_id=platform_id
+            ),
+            "anomalies": [hour for hour in hours if hour.anomalous],
+            "traffic_svg": traffic_chart(hours),
+            "labels_svg": labels_chart(hours),
+            "legend": [(label, LABEL_COLOURS[label]) for label in LABELS],
+            "label_totals": [
+                (label, sum(hour.per_label[label] for hour in hours), LABEL_COLOURS[label])
+                for label in LABELS
+            ],
+            "rule": {
+                "baseline_hours": numbers.BASELINE_HOURS,
+                "min_comments": numbers.ANOMALY_MIN_COMMENTS,
+                "mads": numbers.ANOMALY_MADS,
+                "min_excess": numbers.ANOMALY_MIN_EXCESS,
+                "min_hours": numbers.BASELINE_MIN_HOURS,
+            },
+        }
+        return TemplateResponse(request, "admin/moderation/dashboard.html", context)

@@ -1,0 +1,98 @@
+"""The dashboard: traffic and flag rates per hour, queue health, moderators, anomalous hours."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from moderation.models import Comment, CommentStatus
+from moderation.selectors.dashboard import dashboard_hours
+from moderation.services.reviews import comment_review
+from tests.moderation.test_reviews import make_flagged, make_moderator
+
+DASHBOARD = "/admin/moderation/moderationdashboard/"
+
+
+def add_hour(platform: Any, hour: Any, *, total: int, flagged: int, label: str = "insult") -> None:
+    """`total` scored comments created during `hour`, `flagged` of them flagged for `label`."""
+    rows = [
+        Comment(
+            platform=platform,
+            external_id=f"{hour:%m%d%H}-{i}",
+            text="t",
+            status=CommentStatus.FLAGGED if i < flagged else CommentStatus.ALLOWED,
+            flagged_labels=[label] if i < flagged else [],
+            max_score=0.9 if i < flagged else 0.1,
+        )
+        for i in range(total)
+    ]
+    created = Comment.objects.bulk_create(rows)
+    Comment.objects.filter(pk__in=[c.pk for c in created]).update(
+        created_at=hour + timedelta(minutes=5)
+    )
+
+
+@pytest.fixture
+def now() -> Any:
+    return timezone.now().replace(minute=30, second=0, microsecond=0)
+
+
+def test_a_pile_on_hour_far_above_the_usual_rate_is_flagged(platform: Any, now: Any) -> None:
+    this_hour = now.replace(minute=0)
+    for back in range(1, 25):  # a normal day: 10 % flagged, with a little noise
+        add_hour(platform, this_hour - timedelta(hours=back), total=30, flagged=3 + back % 2)
+    add_hour(platform, this_hour, total=40, flagged=24, label="identity_hate")  # 60 %: a raid
+
+    hours = dashboard_hours(hours=3, now=now)
+
+    assert [h.hour for h in hours] == [this_hour - timedelta(hours=2 - i) for i in range(3)]
+    assert [h.anomalous for h in hours] == [False, False, True]
+    raid = hours[-1]
+    assert raid.flag_rate == pytest.approx(0.6)
+    assert raid.baseline == pytest.approx(0.1, abs=0.04)
+    assert raid.per_label["identity_hate"] == 24
+    assert raid.per_label["insult"] == 0
+
+
+def test_no_hour_is_judged_without_enough_history(platform: Any, now: Any) -> None:
+    add_hour(platform, now.replace(minute=0), total=40, flagged=30)
+
+    assert not any(h.anomalous for h in dashboard_hours(hours=24, now=now))
+
+
+def test_quiet_hours_are_not_anomalies_however_high_their_rate(platform: Any, now: Any) -> None:
+    this_hour = now.replace(minute=0)
+    for back in range(1, 25):
+        add_hour(platform, this_hour - timedelta(hours=back), total=30, flagged=3)
+    add_hour(platform, this_hour, total=5, flagged=5)  # 100 %, but only five comments
+
+    assert not dashboard_hours(hours=1, now=now)[0].anomalous
+
+
+def test_the_page_shows_traffic_queue_moderators_and_the_rule(
+    platform: Any, db: None, django_assert_max_num_queries: Any
+) -> None:
+    alice: User = make_moderator("alice")
+    waiting = make_flagged(platform, external_id="waiting")
+    Comment.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(hours=5))
+    done = make_flagged(platform, external_id="done")
+    comment_review(comment=done, moderator=alice, action="removed")
+    client = Client()
+    client.force_login(alice)
+
+    with django_assert_max_num_queries(10):
+        page = client.get(DASHBOARD, {"hours": "48", "platform": str(platform.pk)})
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<b id="tm-queue-size">1</b>' in html
+    assert "5\xa0hours" in html  # the oldest queued comment's age
+    assert '<svg class="tm-chart"' in html
+    assert "<th>alice</th><td>1</td>" in html
+    assert "Anomaly rule" in html
+    assert client.get(DASHBOARD, {"hours": "junk", "platform": "x"}).status_code == 200

@@ -1,0 +1,51 @@
+"""The task behind the admin's "try a text" page: score one text, store nothing.
+
+It runs on a scoring worker because only workers load models (the web process never does). Its
+result goes back through the result backend (this task alone keeps one) and the page deletes it
+once read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from classifier.labels import LABELS
+from moderation import model_loader
+from moderation.models import ModelVersion
+
+TEXT_SCORE_TASK = "moderation.text.score"
+
+
+@shared_task(name=TEXT_SCORE_TASK, ignore_result=False, acks_late=False)
+def score_text(text: str) -> dict[str, Any]:
+    """{"model_version", "scores": {label: float}, "explanation": {label: [spans]}}, or
+    {"error": message} when no model is active."""
+    model_version = ModelVersion.objects.filter(is_active=True).first()
+    if model_version is None:
+        return {"error": "No model version is active; run migrate or model_activate."}
+    model = model_loader.model_for(model_version)
+    row = model.predict_proba([text])[0]
+    explain = getattr(model, "explain", None)
+    return {
+        "model_version": model_version.version,
+        "scores": {label: round(float(value), 6) for label, value in zip(LABELS, row, strict=True)},
+        "explanation": _plain_spans(explain(text)) if callable(explain) else {},
+    }
+
+
+def _plain_spans(explanation: Any) -> dict[str, list[dict[str, Any]]]:
+    """The explanation with plain JSON types only (weights may come as numpy floats)."""
+    return {
+        str(label): [
+            {
+                "start": int(span["start"]),
+                "end": int(span["end"]),
+                "text": str(span["text"]),
+                "weight": float(span["weight"]),
+            }
+            for span in spans
+        ]
+        for label, spans in dict(explanation or {}).items()
+    }
