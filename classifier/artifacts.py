@@ -7,6 +7,15 @@ Layout of a ``linear`` artifact::
         linear_weights.npz       numpy arrays: coefficients, intercepts, calibration, idf
         linear_features.json.gz  feature settings, vocabularies (column order), training notes
 
+and of a ``transformer`` artifact::
+
+    <version>/
+        manifest.json
+        transformer_head.json        calibration, constant labels, window, stride, quantisation
+        transformer/config.json      the Hugging Face model config (data, no code)
+        transformer/model.safetensors
+        transformer/tokenizer.json, tokenizer_config.json, ...
+
 Why ``.npz`` + JSON and not pickle/joblib or skops: loading them runs no code at all
 (``np.load(..., allow_pickle=False)`` reads raw arrays, JSON reads data), so an artifact from an
 upload or a shared volume cannot execute anything; skops would also be safe with a trusted-types
@@ -15,7 +24,9 @@ releases, while these files hold only the numbers the model needs and rebuild th
 vectorizers on any version. Each file's SHA-256 is in the manifest and checked on load.
 
 :func:`read_manifest` reads JSON only and imports nothing heavy, so the web process can call it
-freely; numpy and scikit-learn are imported by :func:`load_model` and :func:`write_artifact`.
+freely; numpy and scikit-learn (and torch, for a transformer artifact only) are imported by
+:func:`load_model` and :func:`write_artifact`. safetensors holds raw tensors and JSON metadata,
+so a transformer artifact loads without unpickling anything either.
 """
 
 from __future__ import annotations
@@ -43,6 +54,9 @@ if TYPE_CHECKING:
 
     from classifier.backend import ToxicityBackend
     from classifier.linear import LinearBackend
+    from classifier.transformer import TransformerBackend
+
+    StorableBackend = LinearBackend | TransformerBackend
 
 #: Bumped when the layout changes incompatibly; newer artifacts are refused by older code.
 FORMAT_VERSION: Final = 1
@@ -54,7 +68,7 @@ DEFAULT_THRESHOLD: Final = 0.5
 
 _LINEAR_WEIGHTS: Final = "linear_weights.npz"
 _LINEAR_FEATURES: Final = "linear_features.json.gz"
-KNOWN_BACKENDS: Final = frozenset({"linear"})
+KNOWN_BACKENDS: Final = frozenset({"linear", "transformer"})
 
 
 class ArtifactError(ValueError):
@@ -214,6 +228,47 @@ class LoadedModel:
         """Normalise ``texts`` and score them: float32 ``(n, 6)`` in [0, 1], LABELS order."""
         return self.backend.predict_proba([normalize_text(text) for text in texts])
 
+    def explain(self, text: str, *, top_k: int = 8) -> dict[str, list[dict[str, object]]]:
+        """The spans of ``text`` that push each label's score up.
+
+        Maps every label to at most ``top_k`` spans ``{"start", "end", "text", "weight"}``,
+        sorted by weight descending; ``start``/``end`` are character offsets into ``text`` as
+        given (not normalised) and ``text == text[start:end]``; ``weight`` is the span's positive
+        contribution to the label's calibrated logit (exact for the linear backend, the drop in
+        logit when the span is removed for the transformer). A label nothing pushes up (or one
+        the model predicts as a constant) gets an empty list.
+        """
+        return self.explain_many([text], top_k=top_k)[0]
+
+    def explain_many(
+        self,
+        texts: Sequence[str],
+        *,
+        labels_per_text: Sequence[Sequence[str]] | None = None,
+        top_k: int = 8,
+    ) -> list[dict[str, list[dict[str, object]]]]:
+        """:meth:`explain` for a batch, computing only ``labels_per_text[i]`` for text ``i``.
+
+        Every result still maps all six labels; labels not asked for get an empty list. Raises
+        ``ValueError`` for an unknown label or a ``labels_per_text`` of the wrong length.
+        """
+        from classifier.explain import ExplainingBackend, resolve_labels, to_spans
+        from classifier.text import align_text
+
+        wanted = resolve_labels(len(texts), labels_per_text)
+        aligned = [align_text(text) for text in texts]
+        if not isinstance(self.backend, ExplainingBackend):
+            raise TypeError(f"backend {self.backend.name!r} cannot explain its scores")
+        # Texts with no label asked for cost nothing.
+        asked = [i for i, labels in enumerate(wanted) if labels]
+        found = self.backend.contributions([aligned[i] for i in asked], [wanted[i] for i in asked])
+        results: list[dict[str, list[dict[str, object]]]] = [
+            {label: [] for label in LABELS} for _ in texts
+        ]
+        for i, contributions in zip(asked, found, strict=True):
+            results[i] = to_spans(aligned[i], contributions, wanted[i], top_k=top_k)
+        return results
+
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -239,8 +294,20 @@ def load_model(path: str | os.PathLike[str]) -> LoadedModel:
             raise ArtifactError(f"{model_dir}: weight file {name} is missing")
         if _sha256(file_path) != expected:
             raise ArtifactError(f"{model_dir}: {name} does not match its checksum (corrupted?)")
-    backend = _read_linear(model_dir)
+    if manifest.backend == "transformer":
+        backend: ToxicityBackend = _read_transformer(model_dir)
+    else:
+        backend = _read_linear(model_dir)
     return LoadedModel(manifest=manifest, backend=backend, path=model_dir)
+
+
+def _read_transformer(model_dir: Path) -> TransformerBackend:
+    from classifier.transformer import TransformerBackend
+
+    try:
+        return TransformerBackend.read(model_dir)
+    except (OSError, KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ArtifactError(f"{model_dir}: cannot read transformer weights ({exc})") from exc
 
 
 def _read_linear(model_dir: Path) -> LinearBackend:
@@ -318,16 +385,22 @@ def _content_hash(arrays: Mapping[str, Any], features: Mapping[str, Any]) -> str
     return digest.hexdigest()
 
 
-def artifact_version(backend: LinearBackend, *, when: datetime | None = None) -> str:
+def artifact_version(backend: StorableBackend, *, when: datetime | None = None) -> str:
     """``"<backend>-<YYYYMMDD>-<first 8 hex of a hash of the weights>"`` (date in UTC)."""
-    arrays, features = _linear_payload(backend)
+    from classifier.linear import LinearBackend
+
+    if isinstance(backend, LinearBackend):
+        arrays, features = _linear_payload(backend)
+        digest = _content_hash(arrays, features)
+    else:
+        digest = backend.weights_hash()
     day = (when or datetime.now(UTC)).strftime("%Y%m%d")
-    return f"{backend.name}-{day}-{_content_hash(arrays, features)[:8]}"
+    return f"{backend.name}-{day}-{digest[:8]}"
 
 
 def write_artifact(
     out_dir: str | os.PathLike[str],
-    backend: LinearBackend,
+    backend: StorableBackend,
     *,
     version: str | None = None,
     thresholds: Mapping[str, float],
@@ -345,14 +418,17 @@ def write_artifact(
 
     Raises ``FileExistsError`` if ``out_dir`` exists and is not empty (unless ``overwrite``),
     ``ValueError`` on an unknown label or a threshold outside [0, 1], ``TypeError`` for a
-    backend this module cannot store.
+    backend this module cannot store (a linear or transformer backend only).
     """
     import numpy as np
 
     from classifier.linear import LinearBackend
 
     if not isinstance(backend, LinearBackend):
-        raise TypeError(f"cannot store a {type(backend).__name__}; only LinearBackend")
+        from classifier.transformer import TransformerBackend
+
+        if not isinstance(backend, TransformerBackend):
+            raise TypeError(f"cannot store a {type(backend).__name__}")
     unknown = [label for label in thresholds if label not in LABELS]
     if unknown:
         raise ValueError(f"thresholds for unknown labels {unknown}")
@@ -367,7 +443,6 @@ def write_artifact(
     if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
         raise FileExistsError(f"{target} exists and is not empty (pass overwrite=True)")
 
-    arrays, features = _linear_payload(backend)
     now = datetime.now(UTC).replace(microsecond=0)
     if version is None:
         version = artifact_version(backend, when=now)
@@ -375,9 +450,19 @@ def write_artifact(
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        np.savez_compressed(staging / _LINEAR_WEIGHTS, allow_pickle=False, **arrays)
-        payload = json.dumps(features, ensure_ascii=False, separators=(",", ":"))
-        (staging / _LINEAR_FEATURES).write_bytes(gzip.compress(payload.encode("utf-8"), mtime=0))
+        if isinstance(backend, LinearBackend):
+            arrays, features = _linear_payload(backend)
+            np.savez_compressed(staging / _LINEAR_WEIGHTS, allow_pickle=False, **arrays)
+            payload = json.dumps(features, ensure_ascii=False, separators=(",", ":"))
+            (staging / _LINEAR_FEATURES).write_bytes(
+                gzip.compress(payload.encode("utf-8"), mtime=0)
+            )
+            written = [_LINEAR_WEIGHTS, _LINEAR_FEATURES]
+        else:
+            from classifier.transformer import TransformerBackend
+
+            assert isinstance(backend, TransformerBackend)
+            written = backend.write_files(staging)
         manifest = ModelManifest(
             version=version,
             backend=backend.name,
@@ -388,7 +473,7 @@ def write_artifact(
             training_summary=_jsonable(training_summary),
             created_at=now.isoformat(),
             format_version=FORMAT_VERSION,
-            files={name: _sha256(staging / name) for name in (_LINEAR_WEIGHTS, _LINEAR_FEATURES)},
+            files={name: _sha256(staging / name) for name in written},
         )
         text = json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
         (staging / MANIFEST_NAME).write_text(text + "\n", encoding="utf-8")

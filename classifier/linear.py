@@ -10,6 +10,7 @@ pickling and rebuild exactly the same model; see :mod:`classifier.artifacts`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeAlias
@@ -21,8 +22,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
+from classifier.explain import Contributions, word_units
 from classifier.labels import LABELS
-from classifier.text import normalize_text
+from classifier.text import AlignedText, normalize_text
 
 FloatMatrix: TypeAlias = npt.NDArray[np.float32]
 FloatVector: TypeAlias = npt.NDArray[np.float32]
@@ -106,6 +108,7 @@ class LinearBackend:
         #: JSON-able notes about training (per-label status, row counts, options).
         self.info: dict[str, Any] = dict(info or {})
         self._vectorizers = [self._rebuild(block) for block in self.blocks]
+        self._vocab_index: list[dict[str, int]] | None = None
 
     @staticmethod
     def _rebuild(block: FeatureBlock) -> TfidfVectorizer | None:
@@ -158,6 +161,114 @@ class LinearBackend:
         proba[:, constant] = self.constants[constant]
         return np.clip(proba, 0.0, 1.0).astype(np.float32)
 
+    # --- explanations ---------------------------------------------------------------------
+
+    def contributions(
+        self, texts: Sequence[AlignedText], labels: Sequence[Sequence[int]]
+    ) -> list[Contributions]:
+        """Exact per-word contributions to each asked label's calibrated logit.
+
+        The TF-IDF value of every feature of a text is shared equally by its occurrences, a
+        word n-gram's share is split equally between its words, and a char n-gram belongs to the
+        word it was cut from; so for a trained label the contributions of all words plus the
+        calibrated intercept add up exactly to the calibrated logit. Constant labels get 0.
+        """
+        results: list[Contributions] = []
+        for aligned, wanted in zip(texts, labels, strict=True):
+            results.append(self._text_contributions(aligned.normalized, wanted))
+        return results
+
+    def _vocabularies(self) -> list[dict[str, int]]:
+        if self._vocab_index is None:
+            self._vocab_index = [
+                {term: i for i, term in enumerate(block.vocabulary)} for block in self.blocks
+            ]
+        return self._vocab_index
+
+    def _occurrences(
+        self, normalized: str, units: list[tuple[int, int]]
+    ) -> list[tuple[int, int, float]]:
+        """(global column, unit index, share) for every in-vocabulary n-gram occurrence."""
+        unit_of = np.full(len(normalized), -1, dtype=np.intp)
+        for u, (start, end) in enumerate(units):
+            unit_of[start:end] = u
+        # Lower-casing may change a string's length; keep, per lower-cased char, its source char.
+        lowered_chars: list[str] = []
+        source: list[int] = []
+        for i, char in enumerate(normalized):
+            for low in char.lower():
+                lowered_chars.append(low)
+                source.append(i)
+        lowered = "".join(lowered_chars)
+        found: list[tuple[int, int, float]] = []
+        offset = 0
+        for block, vocabulary in zip(self.blocks, self._vocabularies(), strict=True):
+            settings = block.settings
+            low_n, high_n = (int(n) for n in settings["ngram_range"])
+            text = lowered if settings.get("lowercase", True) else normalized
+            src = source if settings.get("lowercase", True) else list(range(len(normalized)))
+            if settings["analyzer"] == "word":
+                pattern = re.compile(settings.get("token_pattern", r"(?u)\b\w+\b"))
+                tokens = [(m.group(), int(unit_of[src[m.start()]])) for m in pattern.finditer(text)]
+                for n in range(low_n, high_n + 1):
+                    for i in range(len(tokens) - n + 1):
+                        gram = " ".join(token for token, _ in tokens[i : i + n])
+                        column = vocabulary.get(gram)
+                        if column is None:
+                            continue
+                        for _, unit in tokens[i : i + n]:
+                            found.append((offset + column, unit, 1.0 / n))
+            elif settings["analyzer"] == "char_wb":
+                for match in re.finditer(r"\S+", text):
+                    unit = int(unit_of[src[match.start()]])
+                    padded = " " + match.group() + " "
+                    for n in range(low_n, high_n + 1):
+                        start = 0
+                        grams = [padded[start : start + n]]
+                        while start + n < len(padded):
+                            start += 1
+                            grams.append(padded[start : start + n])
+                        for gram in grams:
+                            column = vocabulary.get(gram)
+                            if column is not None:
+                                found.append((offset + column, unit, 1.0))
+                        if start == 0:  # sklearn counts a word shorter than n once
+                            break
+            offset += block.n_features
+        return found
+
+    def _text_contributions(self, normalized: str, wanted: Sequence[int]) -> Contributions:
+        units = word_units(normalized)
+        weights = np.zeros((len(units), _N_LABELS), dtype=np.float64)
+        trained = [j for j in wanted if math.isnan(float(self.constants[j]))]
+        if not units or not trained:
+            return Contributions(units, weights)
+        occurrences = self._occurrences(normalized, units)
+        if not occurrences:
+            return Contributions(units, weights)
+        row = self.features([normalized])
+        value = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+        columns = np.array([c for c, _, _ in occurrences], dtype=np.intp)
+        unit_index = np.array([u for _, u, _ in occurrences], dtype=np.intp)
+        share = np.array([s for _, _, s in occurrences], dtype=np.float64)
+        # How many times each feature occurs: its TF-IDF value is split between occurrences.
+        counts: dict[int, float] = {}
+        for column, _, part in occurrences:
+            counts[column] = counts.get(column, 0.0) + part
+        per_occurrence = np.array(
+            [value.get(c, 0.0) / counts[c] for c in columns.tolist()], dtype=np.float64
+        )
+        slope = self.calibration[trained, 0].astype(np.float64)
+        contribution = (
+            (per_occurrence * share)[:, None]
+            * self.coef[np.ix_(columns, np.asarray(trained))].astype(np.float64)
+            * slope
+        )
+        block = np.zeros((len(units), len(trained)), dtype=np.float64)
+        np.add.at(block, unit_index, contribution)
+        weights[:, trained] = block
+        return Contributions(units, weights)
+
 
 # --- training -------------------------------------------------------------------------------
 
@@ -187,7 +298,7 @@ def _new_classifier(c: float, random_state: int) -> LogisticRegression:
     )
 
 
-def _fit_platt(decision: npt.NDArray[np.float64], y: npt.NDArray[np.bool_]) -> tuple[float, float]:
+def fit_platt(decision: npt.NDArray[np.float64], y: npt.NDArray[np.bool_]) -> tuple[float, float]:
     """Slope and offset of ``sigmoid(slope * logit + offset)`` fitted to ``y`` (Platt scaling).
 
     Falls back to the identity (1, 0) when the fit is impossible or would invert the ranking.
@@ -234,6 +345,7 @@ def train_linear(
     c: float = 1.0,
     min_df: int | None = None,
     min_class_rows: int = 2,
+    sample_weight: npt.ArrayLike | None = None,
     log: Callable[[str], None] | None = None,
 ) -> LinearBackend:
     """Train a :class:`LinearBackend` on ``texts`` and a ``(n, 6)`` label matrix (NaN = unknown).
@@ -248,12 +360,17 @@ def train_linear(
     Size options: ``word_max_features`` and ``char_max_features`` bound the vocabularies (and so
     the artifact: about 30 bytes per feature); ``min_df`` defaults to 2 from 1,000 texts on,
     else 1. ``c`` is the inverse regularisation strength. Deterministic for a fixed
-    ``random_state``. Raises ``ValueError`` when the label matrix does not fit the texts.
+    ``random_state``. ``sample_weight`` (one non-negative weight per text) weights rows in the
+    logistic regressions, e.g. to give a small source more say. Raises ``ValueError`` when the
+    label matrix or the weights do not fit the texts.
     """
     y_all = np.asarray(labels, dtype=np.float32)
     if y_all.shape != (len(texts), _N_LABELS):
         raise ValueError(f"labels must be ({len(texts)}, {_N_LABELS}), got {y_all.shape}")
     say = log or (lambda _message: None)
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if weights is not None and weights.shape != (len(texts),):
+        raise ValueError(f"sample_weight must have one value per text, got {weights.shape}")
     normalized = [normalize_text(text) for text in texts]
     if min_df is None:
         min_df = 2 if len(normalized) >= 1000 else 1
@@ -299,7 +416,9 @@ def train_linear(
             summary.update(status="constant", prior=float(constants[j]))
             say(f"{label}: constant prior {constants[j]:.4f} ({positives} positive rows)")
             continue
-        model = _new_classifier(c, random_state).fit(x[known], y)
+        model = _new_classifier(c, random_state).fit(
+            x[known], y, sample_weight=None if weights is None else weights[known]
+        )
         coef[:, j] = model.coef_[0].astype(np.float32)
         intercept[j] = np.float32(model.intercept_[0])
         summary["status"] = "trained"
@@ -318,7 +437,7 @@ def train_linear(
             target = y
             summary["calibration"] = "cross_fit"
         if decision is not None and target is not None:
-            slope, offset = _fit_platt(decision, target)
+            slope, offset = fit_platt(decision, target)
             calibration[j] = (slope, offset)
         else:
             summary["calibration"] = "none"
@@ -334,6 +453,7 @@ def train_linear(
             "min_df": min_df,
             "min_class_rows": min_class_rows,
             "random_state": random_state,
+            "sample_weight": sample_weight is not None,
         },
         "labels": per_label,
     }

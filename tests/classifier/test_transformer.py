@@ -1,0 +1,179 @@
+"""The transformer backend on a tiny random BERT: training, chunking, artifacts, explanations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from classifier.artifacts import ArtifactError, load_model, write_artifact  # noqa: E402
+from classifier.labels import LABELS  # noqa: E402
+from classifier.transformer import TransformerBackend, train_transformer  # noqa: E402
+from tests.classifier.conftest import _corpus  # noqa: E402
+from tests.classifier.tiny_transformer import build_tiny_base  # noqa: E402
+
+TOXIC = LABELS.index("toxic")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread() -> Iterator[None]:
+    """A tiny model is fastest on one thread, and leaves the other core to the rest."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_base(tmp_path_factory.mktemp("tiny-bert") / "base")
+
+
+def _train(base: Path, **options: object) -> TransformerBackend:
+    texts, labels = _corpus()
+    settings: dict[str, object] = {
+        "base_model": str(base),
+        "epochs": 60,
+        "batch_size": 4,
+        "learning_rate": 1e-2,
+        "max_length": 16,
+        "stride": 4,
+        "progress": False,
+        "validation": (texts, labels),
+    }
+    settings.update(options)
+    return train_transformer(texts, labels, **settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_base: Path) -> TransformerBackend:
+    return _train(tiny_base)
+
+
+def _toxic_separation(backend: TransformerBackend) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    texts, labels = _corpus()
+    return float(roc_auc_score(labels[:, TOXIC], backend.predict_proba(texts)[:, TOXIC]))
+
+
+def test_full_fine_tuning_learns_the_training_texts(trained: TransformerBackend) -> None:
+    assert _toxic_separation(trained) >= 0.9
+    proba = trained.predict_proba(["you stupid idiot", ""])
+    assert proba.shape == (2, len(LABELS))
+    assert proba.dtype == np.float32
+    assert ((proba >= 0) & (proba <= 1)).all()
+    # severe_toxic is never known positive in the corpus: predicted as a constant prior
+    assert np.isnan(trained.constants).sum() < len(LABELS)
+
+
+def test_lora_fine_tuning_learns_and_merges(tiny_base: Path) -> None:
+    backend = _train(tiny_base, lora=True, learning_rate=3e-2)
+    assert _toxic_separation(backend) >= 0.8
+    names = [name for name, _ in backend.model.named_parameters()]
+    assert not any("lora" in name for name in names)  # merged into plain weights
+
+
+def test_long_text_is_split_into_overlapping_windows_and_maxed(
+    trained: TransformerBackend,
+) -> None:
+    clean = "thank you for the helpful edit " * 40
+    ids, owners = trained.windows([clean, "short"])
+    assert owners.count(0) > 5
+    assert owners.count(1) == 1
+    assert max(len(window) for window in ids) <= trained.max_length
+    first, second = ids[0], ids[1]
+    overlap = trained.stride
+    assert first[-1 - overlap : -1] == second[1 : 1 + overlap]
+    # the abusive tail lies far past the first window: it must still move the score
+    tail = trained.predict_proba([clean, clean + " you stupid idiot moron"])
+    assert tail[1, TOXIC] > tail[0, TOXIC]
+    # per label, the text's logit is the maximum over its windows
+    long_text = clean + " you stupid idiot moron"
+    ids, _ = trained.windows([long_text])
+    window_texts = [trained.tokenizer.decode(w, skip_special_tokens=True) for w in ids]
+    per_window = trained.raw_logits(window_texts)
+    np.testing.assert_allclose(
+        trained.raw_logits([long_text])[0], per_window.max(axis=0), atol=1e-4
+    )
+
+
+def test_artifact_round_trip_and_schema_check(tmp_path: Path, trained: TransformerBackend) -> None:
+    out = tmp_path / "transformer-model"
+    manifest = write_artifact(
+        out, trained, thresholds={"toxic": 0.3}, metrics={}, training_summary={"rows": 20}
+    )
+    assert manifest.backend == "transformer"
+    assert (out / "transformer" / "model.safetensors").is_file()
+    assert not list(out.rglob("*.bin"))
+    assert not list(out.rglob("*.pt"))
+    sample = ["you stupid idiot", "nice photo of the garden today", "", "x " * 500]
+    loaded = load_model(out)
+    np.testing.assert_allclose(
+        loaded.predict_proba(sample), trained.predict_proba(sample), atol=1e-6
+    )
+    raw = json.loads((out / "manifest.json").read_text())
+    raw["labels"] = [*LABELS[:-1], "hate"]
+    (out / "manifest.json").write_text(json.dumps(raw))
+    with pytest.raises(ArtifactError, match="label schema"):
+        load_model(out)
+
+
+def test_int8_quantisation_scores_close_to_float(trained: TransformerBackend) -> None:
+    quantized = TransformerBackend(
+        trained.model,
+        trained.tokenizer,
+        calibration=trained.calibration,
+        constants=trained.constants,
+        max_length=trained.max_length,
+        stride=trained.stride,
+        quantization="dynamic-int8",
+    )
+    texts, _ = _corpus()
+    diff = np.abs(quantized.predict_proba(texts) - trained.predict_proba(texts))
+    assert diff.max() < 0.2
+    assert _toxic_separation(quantized) >= 0.8
+
+
+def test_occlusion_explanations_point_into_the_original_text(
+    tmp_path: Path, trained: TransformerBackend
+) -> None:
+    out = tmp_path / "model"
+    write_artifact(out, trained, thresholds={}, metrics={}, training_summary={})
+    model = load_model(out)
+    text = "Thanks  for the HELPFUL edit you   stupid idiot"
+    explanation = model.explain(text, top_k=3)
+    toxic = explanation["toxic"]
+    assert toxic, "removing the insults must lower the toxic score"
+    for span in toxic:
+        assert text[span["start"] : span["end"]] == span["text"]  # type: ignore[misc]
+    # a weight is the drop in the calibrated logit when that word is left out
+    backend = model.backend
+    assert isinstance(backend, TransformerBackend)
+    top = toxic[0]
+    without = text[: top["start"]] + " " + text[top["end"] :]  # type: ignore[misc]
+    drop = backend.calibrated_logits([text]) - backend.calibrated_logits([without])
+    assert top["weight"] == pytest.approx(float(drop[0, TOXIC]), abs=1e-4)
+    batch = model.explain_many([text, text], labels_per_text=[["toxic"], []])
+    assert batch[0]["toxic"]
+    assert not batch[0]["insult"]
+    assert not any(batch[1].values())
+
+
+def test_resume_from_checkpoint_continues_instead_of_restarting(
+    tmp_path: Path, tiny_base: Path
+) -> None:
+    checkpoint = tmp_path / "checkpoint"
+    _train(tiny_base, epochs=2, checkpoint_dir=checkpoint)
+    assert json.loads((checkpoint / "progress.json").read_text())["step"] == 10
+    messages: list[str] = []
+    _train(tiny_base, epochs=2, checkpoint_dir=checkpoint, log=messages.append)
+    assert any("resuming from checkpoint at step 10/10" in m for m in messages)
+    _train(tiny_base, epochs=3, checkpoint_dir=checkpoint, log=messages.append)
+    assert any("starting over" in m for m in messages)

@@ -1,0 +1,202 @@
+"""The model commands: classify (streaming a file through a model), train and evaluate."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from classifier.artifacts import load_model, read_manifest, shipped_model_dir
+from classifier.labels import LABELS
+
+SCORE_COLUMNS = [f"score_{label}" for label in LABELS]
+
+
+def run(*args: Any) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO(), verbosity=0)
+    return out.getvalue()
+
+
+def test_classify_csv_with_the_active_shipped_model(db: None, tmp_path: Path) -> None:
+    source = tmp_path / "comments.csv"
+    source.write_text(
+        'id,body,extra\n1,"you are a stupid idiot",a\n2,"thanks, that was helpful\nreally",b\n'
+        "3,,c\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "scored.csv"
+    message = run(
+        "classify", str(source), "--text-column", "body", "--out", str(out), "--batch-size", "2"
+    )
+
+    shipped = read_manifest(shipped_model_dir()).version
+    assert f"Scored 3 rows with {shipped}" in message
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["id", "body", "extra", *SCORE_COLUMNS]
+    assert [r["id"] for r in rows] == ["1", "2", "3"]
+    assert rows[1]["body"] == "thanks, that was helpful\nreally"
+    expected = load_model(shipped_model_dir()).predict_proba([r["body"] for r in rows])
+    for row, scores in zip(rows, expected, strict=True):
+        assert [float(row[c]) for c in SCORE_COLUMNS] == pytest.approx(scores.tolist(), abs=1e-5)
+    assert float(rows[0]["score_insult"]) > 0.5 > float(rows[1]["score_insult"])
+
+
+def test_classify_jsonl_with_a_named_model(db: None, tmp_path: Path, tiny_model_dir: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    records = [{"text": "shut up you moron", "n": 1}, {"text": "lovely lake photo", "n": 2}]
+    source.write_text("".join(json.dumps(r) + "\n" for r in records) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    run("classify", str(source), "--out", str(out), "--model", str(tiny_model_dir))
+    scored = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["n"] for r in scored] == [1, 2]
+    assert all(set(SCORE_COLUMNS) <= set(r) for r in scored)
+    assert scored[0]["score_toxic"] > scored[1]["score_toxic"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "args", "message"),
+    [
+        ("missing.csv", None, [], "not found"),
+        ("in.csv", "id,body\n1,hi\n", [], "no column 'text'"),
+        ("in.jsonl", '{"body": "hi"}\n', [], "no field 'text'"),
+        ("in.jsonl", "not json\n", [], "not valid JSON"),
+        ("in.txt", "text\nhi\n", [], "unknown extension"),
+        ("in.csv", "text\nhi\n", ["--out-name", "out.xlsx"], "unknown extension"),
+        ("in.csv", "text\nhi\n", ["--model", "/nonexistent/model"], "not found"),
+    ],
+)
+def test_classify_refuses_bad_input_clearly(
+    db: None, tmp_path: Path, name: str, content: str | None, args: list[str], message: str
+) -> None:
+    source = tmp_path / name
+    if content is not None:
+        source.write_text(content, encoding="utf-8")
+    out_name = "out.csv"
+    if args[:1] == ["--out-name"]:
+        out_name, args = args[1], args[2:]
+    out = tmp_path / out_name
+    with pytest.raises(CommandError, match=message):
+        run("classify", str(source), "--out", str(out), *args)
+    assert not out.exists()
+
+
+def _labeled_file(path: Path) -> Path:
+    """A small made-up labelled set: insults and friendly remarks, toxic and insult columns."""
+    rows = ["text,toxic,insult"]
+    for adjective, noun in itertools.product(
+        ["stupid", "pathetic", "worthless", "dumb", "useless", "clueless"],
+        ["idiot", "moron", "loser", "clown", "fool", "jerk", "creep"],
+    ):
+        rows.append(f"you are a {adjective} {noun},1,1")
+    for thing, quality in itertools.product(
+        ["photo", "recipe", "article", "release", "garden", "concert", "lecture"],
+        ["lovely", "helpful", "great", "clear", "interesting", "nice"],
+    ):
+        rows.append(f"the {thing} was {quality} thanks,0,0")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_train_then_evaluate_a_linear_model_on_user_data(db: None, tmp_path: Path) -> None:
+    data = _labeled_file(tmp_path / "mine.csv")
+    out, report = tmp_path / "model", tmp_path / "report"
+    message = run(
+        "train",
+        "--backend",
+        "linear",
+        "--sources",
+        "",
+        "--labeled-file",
+        str(data),
+        "--out",
+        str(out),
+        "--report",
+        str(report),
+        "--no-anchor",
+    )
+    assert "model_activate" in message
+    model = load_model(out)
+    assert model.manifest.backend == "linear"
+    assert model.manifest.training_summary["sources"] == {"mine.csv": {"license": "user data"}}
+    scores = model.predict_proba(["you are a dumb clown", "the photo was lovely thanks"])
+    assert scores[0, 0] > scores[1, 0]
+    metrics = json.loads((report / "metrics.json").read_text())
+    assert metrics["pooled"]["toxic"]["roc_auc"] is not None
+    assert metrics["identity_check"]["sentences"] > 100
+    assert (report / "roc_toxic.png").is_file()
+    assert (report / "summary.md").is_file()
+    assert "Identity-term check" in (report / "summary.md").read_text()
+
+    evaluated = tmp_path / "evaluated"
+    message = run(
+        "evaluate",
+        str(out),
+        "--sources",
+        "",
+        "--labeled-file",
+        str(data),
+        "--report",
+        str(evaluated),
+        "--no-anchor",
+    )
+    assert "Report" in message
+    again = json.loads((evaluated / "metrics.json").read_text())
+    assert again["pooled"]["toxic"]["roc_auc"] == pytest.approx(
+        metrics["pooled"]["toxic"]["roc_auc"]
+    )
+
+    with pytest.raises(CommandError, match="not empty"):
+        run("train", "--sources", "", "--labeled-file", str(data), "--out", str(out))
+
+
+def test_train_a_tiny_transformer_from_a_local_base_model(db: None, tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from tests.classifier.tiny_transformer import build_tiny_base
+
+    base = build_tiny_base(tmp_path / "base")
+    data = _labeled_file(tmp_path / "mine.csv")
+    out = tmp_path / "model"
+    run(
+        "train",
+        "--backend",
+        "transformer",
+        "--base-model",
+        str(base),
+        "--sources",
+        "",
+        "--labeled-file",
+        str(data),
+        "--epochs",
+        "2",
+        "--learning-rate",
+        "0.01",
+        "--max-length",
+        "16",
+        "--out",
+        str(out),
+        "--report",
+        str(tmp_path / "report"),
+        "--checkpoint-dir",
+        str(tmp_path / "checkpoint"),
+        "--no-anchor",
+    )
+    model = load_model(out)
+    assert model.manifest.backend == "transformer"
+    assert model.predict_proba(["you are a dumb clown"]).shape == (1, len(LABELS))
+
+
+def test_train_and_evaluate_refuse_bad_arguments(db: None, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="not found"):
+        run("train", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "m"))
+    with pytest.raises(CommandError, match="File not found"):
+        run("train", "--labeled-file", str(tmp_path / "none.csv"))
+    with pytest.raises(CommandError, match="model directory not found"):
+        run("evaluate", str(tmp_path / "no-model"))

@@ -1,0 +1,541 @@
+"""Train and evaluate a model of any backend: the logic behind ``manage.py train`` / ``evaluate``.
+
+Steps of :func:`train_model`: load every set in the data directory (plus the user's own labelled
+files and moderator corrections, if given), deduplicate on normalised text, split by the fixed
+hash of the text (:mod:`training.splits`), train on the training part, calibrate and choose
+per-label thresholds on the validation part (the threshold that maximises F1 per label), then
+evaluate on the holdout part and write the artifact and the report.
+
+:func:`evaluate_model` writes the same report for any artifact directory. A report holds, per
+label and per source, ROC-AUC, PR-AUC, precision/recall/F1 at the model's thresholds, ROC/PR
+curves and confusion matrices as PNG, ``metrics.json`` with every number, ``summary.md``, the
+identity-term check and, where ``alt-profanity-check`` is installed, its toxic ROC-AUC on the
+same holdout as an anchor.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from classifier.labels import LABELS
+from training.datasets import (
+    LOADERS,
+    LabeledSet,
+    load_corrections,
+    load_labeled_file,
+    resolve_data_dir,
+)
+from training.evaluate import POOLED, choose_thresholds, write_report
+from training.identity import identity_check, identity_markdown
+from training.splits import (
+    SPLIT_SALT,
+    TRAIN_SHARE,
+    VALIDATION_SHARE,
+    DedupeReport,
+    Split,
+    assign_splits,
+    dedupe,
+    split_counts,
+)
+
+BACKENDS: Final = ("linear", "transformer")
+PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
+DEFAULT_OUT_ROOT: Final = PROJECT_ROOT / "var" / "models"
+DEFAULT_REPORTS_DIR: Final = PROJECT_ROOT / "reports"
+DEFAULT_CHECKPOINT_DIR: Final = PROJECT_ROOT / "var" / "checkpoints"
+#: Texts per model call when scoring a split.
+SCORING_BATCH: Final = 64
+#: The anchor model's source data: its Davidson figure is reported but not compared.
+ANCHOR_TRAINED_ON: Final = ("davidson", "jigsaw_samples")
+
+Log = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    return None
+
+
+@dataclass
+class PreparedData:
+    """Deduplicated rows and their fixed split."""
+
+    data_dir: Path
+    raw: LabeledSet
+    data: LabeledSet
+    dedupe_report: DedupeReport
+    parts: list[Split]
+    splits: dict[Split, LabeledSet] = field(default_factory=dict)
+
+    @property
+    def train(self) -> LabeledSet:
+        return self.splits[Split.TRAIN]
+
+    @property
+    def validation(self) -> LabeledSet:
+        return self.splits[Split.VALIDATION]
+
+    @property
+    def holdout(self) -> LabeledSet:
+        return self.splits[Split.HOLDOUT]
+
+
+def prepare_data(
+    data_dir: str | Path | None = None,
+    *,
+    sources: Sequence[str] | None = None,
+    labeled_files: Sequence[Path] = (),
+    text_column: str = "text",
+    corrections: Sequence[Path] = (),
+    log: Log = _quiet,
+) -> PreparedData:
+    """Load, deduplicate and split. Raises ``FileNotFoundError`` for a missing data directory.
+
+    ``sources`` picks public sets by name (default: all); ``labeled_files`` are a user's own
+    CSV/TSV/JSONL files (:func:`training.datasets.load_labeled_file`, schema-named label
+    columns); ``corrections`` are moderator exports (:func:`training.datasets.load_corrections`).
+    """
+    root = resolve_data_dir(data_dir)
+    parts: list[LabeledSet] = []
+    names = list(LOADERS) if sources is None else list(sources)
+    if names:
+        if not root.is_dir():
+            raise FileNotFoundError(f"training data directory not found: {root}")
+        unknown = [name for name in names if name not in LOADERS]
+        if unknown:
+            raise KeyError(f"unknown data sources {unknown}; known: {list(LOADERS)}")
+        for name in names:
+            parts.append(LOADERS[name](root))
+            log(f"loaded {name}: {len(parts[-1]):,} rows")
+    for path in labeled_files:
+        parts.append(load_labeled_file(path, text_column=text_column))
+        log(f"loaded {path.name}: {len(parts[-1]):,} rows")
+    for path in corrections:
+        parts.append(load_corrections(path))
+        log(f"loaded corrections {path.name}: {len(parts[-1]):,} rows")
+    raw = LabeledSet.concat(parts)
+    data, report = dedupe(raw)
+    log(f"dedupe: {report.rows_in:,} -> {report.rows_out:,} rows")
+    split_parts = assign_splits(data.texts)
+    splits = {
+        split: data.subset([i for i, p in enumerate(split_parts) if p is split]) for split in Split
+    }
+    log(
+        f"split: train {len(splits[Split.TRAIN]):,}, validation "
+        f"{len(splits[Split.VALIDATION]):,}, holdout {len(splits[Split.HOLDOUT]):,}"
+    )
+    return PreparedData(root, raw, data, report, split_parts, splits)
+
+
+def _sample(data: LabeledSet, max_rows: int | None, seed: int = 0) -> LabeledSet:
+    """A fixed random sample of ``max_rows`` rows (all rows when ``None`` or enough)."""
+    if max_rows is None or len(data) <= max_rows:
+        return data
+    rows = np.sort(np.random.default_rng(seed).permutation(len(data))[:max_rows])
+    return data.subset(rows)
+
+
+def score_texts(
+    predict_proba: Callable[[Sequence[str]], npt.NDArray[np.float32]],
+    texts: Sequence[str],
+    *,
+    batch_size: int = SCORING_BATCH,
+    progress: bool = False,
+    desc: str = "scoring",
+) -> npt.NDArray[np.float32]:
+    """Scores ``(n, 6)`` in batches, with a progress bar if asked."""
+    out = np.empty((len(texts), len(LABELS)), dtype=np.float32)
+    starts = range(0, len(texts), batch_size)
+    iterator: Any = starts
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(starts, desc=desc, unit="batch")
+    for start in iterator:
+        out[start : start + batch_size] = predict_proba(texts[start : start + batch_size])
+    return out
+
+
+def anchor_scores(texts: Sequence[str]) -> npt.NDArray[np.float64] | None:
+    """alt-profanity-check's one probability per text, or ``None`` if it is not installed."""
+    try:
+        from profanity_check import predict_prob
+    except ImportError:
+        return None
+    import warnings
+
+    from classifier.text import normalize_text
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its pickled scikit-learn objects warn about versions
+        return np.asarray(predict_prob([normalize_text(t) for t in texts]), dtype=np.float64)
+
+
+def anchor_comparison(
+    holdout: LabeledSet, ours_toxic: npt.NDArray[Any], anchor: npt.NDArray[Any]
+) -> dict[str, Any]:
+    """Toxic ROC-AUC per source (and pooled) of our model and of the anchor on the same rows."""
+    from sklearn.metrics import roc_auc_score
+
+    toxic = holdout.labels[:, LABELS.index("toxic")]
+    sources = np.asarray(holdout.sources)
+    groups = [(POOLED, np.ones(len(sources), dtype=bool))] + [
+        (str(s), sources == s) for s in sorted(set(holdout.sources))
+    ]
+    result: dict[str, Any] = {}
+    for name, rows in groups:
+        known = rows & ~np.isnan(toxic)
+        truth = toxic[known] >= 0.5
+        if not (truth.any() and not truth.all()):
+            continue
+        result[name] = {
+            "n": int(known.sum()),
+            "ours": float(roc_auc_score(truth, ours_toxic[known])),
+            "anchor": float(roc_auc_score(truth, anchor[known])),
+            "anchor_trained_on_it": name in ANCHOR_TRAINED_ON,
+        }
+    return result
+
+
+def anchor_markdown(comparison: dict[str, Any]) -> str:
+    lines = [
+        "## Anchor: alt-profanity-check on the same holdout",
+        "",
+        "Its one probability against our `toxic`. It was trained on Davidson tweets and "
+        "Wikipedia comments (Jigsaw), so those rows are not a fair comparison (marked *).",
+        "",
+        "| source | rows | ours ROC-AUC | alt-profanity-check ROC-AUC |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, m in comparison.items():
+        mark = " *" if m["anchor_trained_on_it"] else ""
+        lines.append(f"| {name}{mark} | {m['n']} | {m['ours']:.3f} | {m['anchor']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_full_report(
+    report_dir: Path,
+    holdout: LabeledSet,
+    scores: npt.NDArray[np.float32],
+    thresholds: dict[str, float],
+    predict_proba: Callable[[Sequence[str]], npt.NDArray[np.float32]],
+    *,
+    title: str,
+    notes: str = "",
+    anchor: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Curves, confusion matrices, ``summary.md`` and ``metrics.json``; returns the metrics.
+
+    ``metrics.json`` holds the per-label/per-source metrics, the identity check, the anchor
+    comparison (when alt-profanity-check is installed and ``anchor``) and ``extra``.
+    """
+    metrics = write_report(
+        report_dir,
+        holdout.labels,
+        scores,
+        holdout.sources,
+        thresholds,
+        title=title,
+        notes=notes,
+    )
+    identity = identity_check(predict_proba, thresholds)
+    sections = [identity_markdown(identity)]
+    result: dict[str, Any] = {
+        "split": "holdout",
+        "threshold_rule": "max F1 per label on the validation split",
+        **metrics,
+        "identity_check": identity,
+    }
+    if anchor:
+        anchor_raw = anchor_scores(holdout.texts)
+        if anchor_raw is not None:
+            comparison = anchor_comparison(holdout, scores[:, LABELS.index("toxic")], anchor_raw)
+            result["anchor_alt_profanity_check"] = comparison
+            sections.append(anchor_markdown(comparison))
+    if extra:
+        result.update(extra)
+    with (report_dir / "summary.md").open("a", encoding="utf-8") as handle:
+        handle.write("\n" + "\n".join(sections))
+    (report_dir / "metrics.json").write_text(
+        json.dumps(_jsonable(result), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+    )
+    return result
+
+
+def _jsonable(value: Any) -> Any:
+    from classifier.artifacts import _jsonable as convert
+
+    return convert(value)
+
+
+def evaluate_model(
+    model_dir: Path,
+    *,
+    data_dir: str | Path | None = None,
+    report_dir: Path | None = None,
+    sources: Sequence[str] | None = None,
+    labeled_files: Sequence[Path] = (),
+    text_column: str = "text",
+    max_rows: int | None = None,
+    anchor: bool = True,
+    progress: bool = True,
+    log: Log = _quiet,
+) -> tuple[dict[str, Any], Path]:
+    """Evaluate the artifact at ``model_dir`` on the holdout split; return metrics and report dir.
+
+    Thresholds are the artifact's own (chosen on validation data when it was trained).
+    ``max_rows`` evaluates a fixed random sample of the holdout. Raises
+    ``classifier.artifacts.ArtifactError`` for a bad artifact, ``FileNotFoundError`` for a
+    missing data directory.
+    """
+    from classifier.artifacts import load_model
+
+    model = load_model(model_dir)
+    prepared = prepare_data(
+        data_dir, sources=sources, labeled_files=labeled_files, text_column=text_column, log=log
+    )
+    holdout = _sample(prepared.holdout, max_rows)
+    target = report_dir or DEFAULT_REPORTS_DIR / model.version
+    started = time.perf_counter()
+    scores = score_texts(model.predict_proba, holdout.texts, progress=progress, desc="holdout")
+    seconds = time.perf_counter() - started
+    metrics = write_full_report(
+        target,
+        holdout,
+        scores,
+        dict(model.manifest.thresholds),
+        model.predict_proba,
+        title=f"Holdout evaluation of {model.version}",
+        notes=f"Model `{model.version}` ({model.manifest.backend}) on {len(holdout):,} holdout "
+        f"rows of {prepared.data_dir.name}; thresholds from the artifact.",
+        anchor=anchor,
+        extra={"scoring_seconds": round(seconds, 2), "rows_per_second": len(holdout) / seconds},
+    )
+    return metrics, target
+
+
+def _label_counts_per_source(data: LabeledSet) -> dict[str, Any]:
+    counts: dict[str, Any] = {}
+    for source in sorted(set(data.sources)):
+        rows = [i for i, s in enumerate(data.sources) if s == source]
+        counts[source] = {"rows": len(rows), "labels": data.subset(rows).label_counts()}
+    return counts
+
+
+@dataclass
+class TrainOptions:
+    """What ``manage.py train`` passes; every field has the default used for docs/model.md."""
+
+    backend: str = "linear"
+    data_dir: Path | None = None
+    out_dir: Path | None = None
+    report_dir: Path | None = None
+    sources: Sequence[str] | None = None
+    labeled_files: Sequence[Path] = ()
+    text_column: str = "text"
+    corrections: Sequence[Path] = ()
+    max_rows: int | None = None
+    overwrite: bool = False
+    anchor: bool = True
+    progress: bool = True
+    # linear
+    word_max_features: int = 50_000
+    char_max_features: int = 100_000
+    c: float = 1.0
+    #: Per-source row weights for the linear backend (``{"civil_comments": 3.0}``); default 1.
+    source_weights: dict[str, float] = field(default_factory=dict)
+    # transformer
+    base_model: str | None = None
+    epochs: float = 1.0
+    batch_size: int = 16
+    learning_rate: float | None = None
+    max_length: int = 128
+    #: Tokens shared by neighbouring windows; default a quarter of ``max_length``.
+    stride: int | None = None
+    lora: bool = False
+    quantize: str | None = None
+    checkpoint_dir: Path | None = None
+    seed: int = 0
+
+
+def _train_backend(options: TrainOptions, prepared: PreparedData, log: Log) -> Any:
+    train = _sample(prepared.train, options.max_rows, options.seed)
+    validation = prepared.validation
+    if options.backend == "linear":
+        from classifier.linear import train_linear
+
+        return train_linear(
+            train.texts,
+            train.labels,
+            validation=(validation.texts, validation.labels),
+            progress=options.progress,
+            random_state=options.seed,
+            word_max_features=options.word_max_features,
+            char_max_features=options.char_max_features,
+            c=options.c,
+            sample_weight=[options.source_weights.get(s, 1.0) for s in train.sources]
+            if options.source_weights
+            else None,
+            log=log,
+        )
+    if options.backend == "transformer":
+        from classifier.transformer import TransformerBackend, train_transformer
+
+        checkpoint = options.checkpoint_dir or DEFAULT_CHECKPOINT_DIR / "transformer"
+        backend = train_transformer(
+            train.texts,
+            train.labels,
+            validation=(validation.texts, validation.labels),
+            base_model=options.base_model,
+            epochs=options.epochs,
+            batch_size=options.batch_size,
+            learning_rate=options.learning_rate,
+            max_length=options.max_length,
+            stride=options.max_length // 4 if options.stride is None else options.stride,
+            lora=options.lora,
+            seed=options.seed,
+            checkpoint_dir=checkpoint,
+            progress=options.progress,
+            log=log,
+        )
+        if options.quantize:
+            backend = TransformerBackend(
+                backend.model,
+                backend.tokenizer,
+                calibration=backend.calibration,
+                constants=backend.constants,
+                max_length=backend.max_length,
+                stride=backend.stride,
+                batch_size=backend.batch_size,
+                quantization=options.quantize,
+                info=backend.info,
+            )
+        return backend
+    raise ValueError(f"unknown backend {options.backend!r}; choose from {BACKENDS}")
+
+
+def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
+    """Train, write the artifact and its report; return paths, version and headline numbers.
+
+    Raises ``FileExistsError`` when the output directory is not empty (unless ``overwrite``),
+    ``FileNotFoundError`` for missing data, ``ValueError`` for an unknown backend.
+    """
+    from classifier.artifacts import artifact_version, write_artifact
+
+    if options.backend not in BACKENDS:
+        raise ValueError(f"unknown backend {options.backend!r}; choose from {BACKENDS}")
+    out = options.out_dir
+    if out is not None and out.exists() and any(out.iterdir()) and not options.overwrite:
+        raise FileExistsError(f"{out} exists and is not empty (pass --overwrite to replace it)")
+    started = time.perf_counter()
+    prepared = prepare_data(
+        options.data_dir,
+        sources=options.sources,
+        labeled_files=options.labeled_files,
+        text_column=options.text_column,
+        corrections=options.corrections,
+        log=log,
+    )
+    if len(prepared.train) == 0 or len(prepared.validation) == 0:
+        raise ValueError("not enough rows to train: the training or validation split is empty")
+    train_started = time.perf_counter()
+    backend = _train_backend(options, prepared, log)
+    train_seconds = time.perf_counter() - train_started
+
+    validation, holdout = prepared.validation, prepared.holdout
+    val_scores = score_texts(
+        backend.predict_proba, validation.texts, progress=options.progress, desc="validation"
+    )
+    thresholds = choose_thresholds(validation.labels, val_scores)
+    score_started = time.perf_counter()
+    holdout_scores = score_texts(
+        backend.predict_proba, holdout.texts, progress=options.progress, desc="holdout"
+    )
+    holdout_seconds = time.perf_counter() - score_started
+
+    version = artifact_version(backend)
+    out_dir = out or DEFAULT_OUT_ROOT / version
+    report_dir = options.report_dir or DEFAULT_REPORTS_DIR / version
+    constant = [label for j, label in enumerate(LABELS) if not np.isnan(backend.constants[j])]
+    notes = (
+        f"Model `{version}` ({options.backend}), trained on "
+        f"{min(len(prepared.train), options.max_rows or len(prepared.train)):,} rows; "
+        f"thresholds and calibration from {len(validation):,} validation rows; metrics on "
+        f"{len(holdout):,} holdout rows."
+        + (
+            f"\n\nPredicted as a constant prior (too few positives): {', '.join(constant)}."
+            if constant
+            else ""
+        )
+    )
+    metrics = write_full_report(
+        report_dir,
+        holdout,
+        holdout_scores,
+        thresholds,
+        backend.predict_proba,
+        title=f"Holdout evaluation of {version}",
+        notes=notes,
+        anchor=options.anchor,
+        extra={"holdout_rows_per_second": len(holdout) / max(holdout_seconds, 1e-9)},
+    )
+    from training.train_default import SOURCE_LICENSES
+
+    sources = sorted(set(prepared.raw.sources))
+    training_summary: dict[str, Any] = {
+        "date": datetime.now(UTC).date().isoformat(),
+        "data_dir": prepared.data_dir.name,
+        "sources": {name: {"license": SOURCE_LICENSES.get(name, "user data")} for name in sources},
+        "rows_loaded_per_source": _label_counts_per_source(prepared.raw),
+        "loader_notes": prepared.raw.notes,
+        "dedupe": prepared.dedupe_report.as_dict(),
+        "split": {
+            "rule": f"sha256('{SPLIT_SALT}' + NUL + normalised text)",
+            "shares": [TRAIN_SHARE, VALIDATION_SHARE, round(1 - TRAIN_SHARE - VALIDATION_SHARE, 2)],
+            "rows_per_source": split_counts(prepared.data, prepared.parts),
+        },
+        "max_train_rows": options.max_rows,
+        "train_label_counts": _sample(
+            prepared.train, options.max_rows, options.seed
+        ).label_counts(),
+        "backend": backend.info,
+        "constant_labels": constant,
+        "train_seconds": round(train_seconds, 1),
+    }
+    manifest_metrics = {
+        key: value for key, value in metrics.items() if key not in ("identity_check",)
+    }
+    manifest_metrics["identity_check"] = {
+        "per_label": metrics["identity_check"]["per_label"],
+        "worst": metrics["identity_check"]["worst"][:3],
+    }
+    write_artifact(
+        out_dir,
+        backend,
+        version=version,
+        thresholds=thresholds,
+        metrics=manifest_metrics,
+        training_summary=training_summary,
+        overwrite=options.overwrite,
+    )
+    size = sum(f.stat().st_size for f in out_dir.rglob("*") if f.is_file())
+    return {
+        "version": version,
+        "out_dir": out_dir,
+        "report_dir": report_dir,
+        "size_bytes": size,
+        "train_seconds": train_seconds,
+        "total_seconds": time.perf_counter() - started,
+        "holdout_rows_per_second": len(holdout) / max(holdout_seconds, 1e-9),
+        "metrics": metrics,
+        "thresholds": thresholds,
+    }
