@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from moderation.errors import NoActiveModel
-from moderation.services.scoring import comment_batch_score
+from moderation.models import Platform
+from moderation.services.scoring import comment_batch_score, comments_rescore
 from moderation.services.scoring_queue import comments_sweep_pending
 from moderation.services.webhooks import webhook_deliveries_dispatch_due, webhook_delivery_send
 from workers import tasks_review  # noqa: F401  (autodiscovery looks at this module only)
@@ -40,3 +41,14 @@ def send_webhook(delivery_id: int, manual: bool = False) -> None:
 def dispatch_due_webhooks() -> None:
     """Enqueue due webhook deliveries: long-delayed retries and any whose task was lost."""
     webhook_deliveries_dispatch_due()
+
+
+@shared_task(name="moderation.comments.rescore")
+def rescore_flagged_comments(platform_id: int | None = None) -> None:
+    """Score flagged, unreviewed comments again with the active model (after a promotion)."""
+    platform = None
+    if platform_id is not None:
+        platform = Platform.objects.filter(pk=platform_id).first()
+        if platform is None:
+            return
+    comments_rescore(platform=platform)

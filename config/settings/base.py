@@ -171,6 +171,8 @@ MODERATION_DEFAULT_AUTO_REMOVE_THRESHOLD = env.float(
 SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=64)
 #: A comment still pending this many seconds after it was last enqueued is enqueued again.
 SCORING_PENDING_TIMEOUT_SECONDS = env.int("SCORING_PENDING_TIMEOUT_SECONDS", default=120)
+#: Store the spans behind each flagged label at scoring time, for the review queue and API.
+SCORING_EXPLAIN = env.bool("SCORING_EXPLAIN", default=True)
 #: How often the sweeper looks for such comments.
 SCORING_SWEEP_INTERVAL_SECONDS = env.int("SCORING_SWEEP_INTERVAL_SECONDS", default=60)
 
@@ -245,6 +247,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "moderation.comments.score": {"queue": "scoring"},
+    "moderation.comments.rescore": {"queue": "scoring"},
     "moderation.webhooks.send": {"queue": "webhooks"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

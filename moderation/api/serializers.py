@@ -202,6 +202,24 @@ class CommentOutputSerializer(serializers.ModelSerializer):  # type: ignore[type
         return {"action": comment.decision, "decided_at": comment.decided_at}
 
 
+class SpanSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    start = serializers.IntegerField(help_text="Character offset into `text` (inclusive).")
+    end = serializers.IntegerField(help_text="Character offset into `text` (exclusive).")
+    text = serializers.CharField()
+    weight = serializers.FloatField(help_text="How much the span pushes the label's score up.")
+
+
+class CommentExplainedSerializer(CommentOutputSerializer):
+    explanation = serializers.DictField(
+        child=SpanSerializer(many=True),
+        help_text="For each flagged label, the spans of the text that drove its score, "
+        "strongest first (computed when the comment was scored; empty if none was flagged).",
+    )
+
+    class Meta(CommentOutputSerializer.Meta):
+        fields = [*CommentOutputSerializer.Meta.fields, "explanation"]
+
+
 class CommentAcceptedSerializer(serializers.Serializer):  # type: ignore[type-arg]
     id = serializers.UUIDField(source="comment.public_id")
     external_id = serializers.CharField(source="comment.external_id")

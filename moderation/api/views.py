@@ -7,7 +7,12 @@ from uuid import UUID
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import generics, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -20,6 +25,7 @@ from moderation.api.serializers import (
     CommentAcceptedSerializer,
     CommentBatchAcceptedSerializer,
     CommentBatchInputSerializer,
+    CommentExplainedSerializer,
     CommentInputSerializer,
     CommentOutputSerializer,
 )
@@ -145,12 +151,24 @@ def _item_errors(errors: Any) -> dict[str, Any]:
 
 
 class CommentDetailApi(APIView):
-    @extend_schema(summary="Read one comment", responses={200: CommentOutputSerializer})
+    @extend_schema(
+        summary="Read one comment",
+        parameters=[
+            OpenApiParameter(
+                "explain",
+                bool,
+                description="Include `explanation`: the spans behind each flagged label.",
+            )
+        ],
+        responses={200: CommentExplainedSerializer},
+    )
     def get(self, request: Request, comment_id: UUID) -> Response:
         comment: Comment = comment_get_for_platform(
             platform=_platform(request), public_id=comment_id
         )
-        return Response(CommentOutputSerializer(comment).data)
+        explain = request.query_params.get("explain", "false").lower() in {"1", "true", "yes"}
+        serializer = CommentExplainedSerializer if explain else CommentOutputSerializer
+        return Response(serializer(comment).data)
 
 
 def health(request: HttpRequest) -> JsonResponse:

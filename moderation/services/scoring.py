@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -18,6 +18,9 @@ from moderation.errors import NoActiveModel
 from moderation.models import Comment, CommentScore, CommentStatus, ModelVersion, Platform
 from moderation.services.webhooks import comment_outcome_events, webhook_events_emit
 
+if TYPE_CHECKING:
+    from classifier.artifacts import LoadedModel
+
 logger = logging.getLogger(__name__)
 
 _WRITE_BACK_FIELDS = [
@@ -27,6 +30,7 @@ _WRITE_BACK_FIELDS = [
     "status",
     "model_version",
     "scored_at",
+    "explanation",
 ]
 
 
@@ -76,6 +80,60 @@ def policy_apply(*, platform: Platform, scores: Mapping[str, float]) -> PolicyOu
     return PolicyOutcome(CommentStatus.ALLOWED, flagged)
 
 
+def _explanations(model: LoadedModel, comments: Sequence[Comment]) -> list[dict[str, Any]]:
+    """Spans behind each flagged label of each comment ({} for comments with none).
+
+    An explanation is a help for moderators, never a reason to fail scoring: a backend that
+    cannot explain, or an error while explaining, leaves them empty and is logged.
+    """
+    empty: list[dict[str, Any]] = [{} for _ in comments]
+    wanted = [list(comment.flagged_labels) for comment in comments]
+    if not settings.SCORING_EXPLAIN or not any(wanted):
+        return empty
+    try:
+        found = model.explain_many([c.text for c in comments], labels_per_text=wanted)
+    except TypeError:
+        return empty  # this backend has no explanations
+    except Exception:
+        logger.exception("Explaining %d comment(s) failed; scores are kept.", len(comments))
+        return empty
+    return [
+        {label: spans for label, spans in result.items() if label in labels and spans}
+        for result, labels in zip(found, wanted, strict=True)
+    ]
+
+
+def _apply_model(
+    comments: Sequence[Comment], model_version: ModelVersion, model: LoadedModel
+) -> None:
+    """Score the comments with one model call, apply each platform's policy, explain the
+    flagged labels, and write it all back with one history row per comment and version."""
+    probabilities = model.predict_proba([comment.text for comment in comments])
+    now = timezone.now()
+    history = []
+    for comment, row in zip(comments, probabilities, strict=True):
+        scores = {label: round(float(value), 6) for label, value in zip(LABELS, row, strict=True)}
+        outcome = policy_apply(platform=comment.platform, scores=scores)
+        comment.set_scores(scores)
+        comment.max_score = max(scores.values())
+        comment.flagged_labels = outcome.flagged_labels
+        comment.status = outcome.status
+        comment.model_version = model_version
+        comment.scored_at = now
+        history.append(CommentScore(comment=comment, model_version=model_version, scores=scores))
+    for comment, explanation in zip(comments, _explanations(model, comments), strict=True):
+        comment.explanation = explanation
+    _write_back(comments)
+    CommentScore.objects.bulk_create(history, ignore_conflicts=True)
+
+
+def _active_model() -> tuple[ModelVersion, LoadedModel]:
+    model_version = ModelVersion.objects.filter(is_active=True).first()
+    if model_version is None:
+        raise NoActiveModel("No model version is active; run migrate or model_activate.")
+    return model_version, model_loader.model_for(model_version)
+
+
 @dataclass(frozen=True)
 class ScoreBatchResult:
     model_version: str
@@ -94,10 +152,7 @@ def comment_batch_score(
     changes nothing the second time. Raises NoActiveModel if no version is active.
     """
     size = batch_size or settings.SCORING_BATCH_SIZE
-    model_version = ModelVersion.objects.filter(is_active=True).first()
-    if model_version is None:
-        raise NoActiveModel("No model version is active; run migrate or model_activate.")
-    model = model_loader.model_for(model_version)
+    model_version, model = _active_model()
 
     with transaction.atomic():
         pending = Comment.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
@@ -118,25 +173,7 @@ def comment_batch_score(
         if not comments:
             return ScoreBatchResult(model_version.version, 0, 0, 0)
 
-        probabilities = model.predict_proba([comment.text for comment in comments])
-        now = timezone.now()
-        history = []
-        for comment, row in zip(comments, probabilities, strict=True):
-            scores = {
-                label: round(float(value), 6) for label, value in zip(LABELS, row, strict=True)
-            }
-            outcome = policy_apply(platform=comment.platform, scores=scores)
-            comment.set_scores(scores)
-            comment.max_score = max(scores.values())
-            comment.flagged_labels = outcome.flagged_labels
-            comment.status = outcome.status
-            comment.model_version = model_version
-            comment.scored_at = now
-            history.append(
-                CommentScore(comment=comment, model_version=model_version, scores=scores)
-            )
-        _write_back(comments)
-        CommentScore.objects.bulk_create(history, ignore_conflicts=True)
+        _apply_model(comments, model_version, model)
         # The outbox: deliveries commit with the outcome they report, or not at all.
         webhook_events_emit(comment_outcome_events(comments))
 
@@ -150,3 +187,62 @@ def comment_batch_score(
         removed,
     )
     return ScoreBatchResult(model_version.version, len(comments), flagged, removed)
+
+
+@dataclass(frozen=True)
+class RescoreResult:
+    model_version: str
+    rescored: int
+    now_allowed: int
+    now_auto_removed: int
+
+
+def comments_rescore(
+    *,
+    platform: Platform | None = None,
+    limit: int | None = None,
+    batch_size: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> RescoreResult:
+    """Score flagged, unreviewed comments again with the active model, batch by batch.
+
+    Comments already scored by the active version are skipped, so running it twice does
+    nothing the second time. Old scores stay in the score history. A comment that no longer
+    crosses a threshold leaves the review queue (`allowed`); one that now crosses the
+    auto-remove bar is removed and `comment.auto_removed` is sent. `on_batch(n)` is called
+    after each batch of n comments (progress). Raises NoActiveModel.
+    """
+    size = batch_size or settings.SCORING_BATCH_SIZE
+    model_version, model = _active_model()
+    candidates = Comment.objects.filter(status=CommentStatus.FLAGGED, decision="").exclude(
+        model_version=model_version
+    )
+    if platform is not None:
+        candidates = candidates.filter(platform=platform)
+    rescored = allowed = removed = 0
+    while limit is None or rescored < limit:
+        take = size if limit is None else min(size, limit - rescored)
+        with transaction.atomic():
+            comments = list(
+                candidates.select_for_update(skip_locked=True, of=("self",))
+                .select_related("platform")
+                .order_by("pk")[:take]
+            )
+            if not comments:
+                break
+            _apply_model(comments, model_version, model)
+            newly_removed = [c for c in comments if c.status == CommentStatus.AUTO_REMOVED]
+            webhook_events_emit(comment_outcome_events(newly_removed))
+        rescored += len(comments)
+        allowed += sum(1 for c in comments if c.status == CommentStatus.ALLOWED)
+        removed += len(newly_removed)
+        if on_batch is not None:
+            on_batch(len(comments))
+    logger.info(
+        "Rescored %d flagged comment(s) with %s: %d now allowed, %d now auto-removed.",
+        rescored,
+        model_version.version,
+        allowed,
+        removed,
+    )
+    return RescoreResult(model_version.version, rescored, allowed, removed)

@@ -380,3 +380,23 @@ def test_over_the_rate_limit_is_429_with_retry_after(
     assert [r.status_code for r in responses] == [200, 200, 429]
     error = assert_error(responses[2], 429, "rate_limited")
     assert error["retry_after_seconds"] > 0
+
+
+@pytest.mark.django_db
+def test_explain_returns_the_spans_behind_flagged_labels(
+    api_client: APIClient, platform: Any, comment_factory: Any, tiny_model: Any
+) -> None:
+    from moderation.services.scoring import comment_batch_score
+
+    comment = comment_factory(platform=platform, text="Well, you are a stupid idiot.")
+    comment_batch_score(comment_ids=[comment.pk])
+
+    plain = api_client.get(f"{URL}/{comment.public_id}").json()
+    explained = api_client.get(f"{URL}/{comment.public_id}", {"explain": "true"}).json()
+
+    assert "explanation" not in plain
+    spans = explained["explanation"]["toxic"]
+    assert spans
+    assert spans == sorted(spans, key=lambda span: -span["weight"])
+    for span in spans:
+        assert explained["text"][span["start"] : span["end"]] == span["text"]

@@ -128,3 +128,87 @@ def test_sweeper_reenqueues_only_stale_pending_comments(
     assert swept == {stale.pk, never.pk}
     assert fresh.pk not in swept
     assert done.pk not in swept
+
+
+@pytest.mark.django_db
+def test_flagged_comments_store_the_spans_behind_their_flagged_labels(
+    platform: Any, comment_factory: Any, tiny_model: ModelVersion
+) -> None:
+    abusive = comment_factory(platform=platform, text="Honestly, you are a stupid idiot.")
+    kind = comment_factory(platform=platform, text=KIND)
+
+    comment_batch_score(comment_ids=[abusive.pk, kind.pk])
+
+    abusive.refresh_from_db()
+    kind.refresh_from_db()
+    assert kind.explanation == {}
+    assert set(abusive.explanation) <= set(abusive.flagged_labels)
+    spans = abusive.explanation["toxic"]
+    assert spans
+    for span in spans:
+        assert abusive.text[span["start"] : span["end"]] == span["text"]
+    assert {"stupid", "idiot"} & {span["text"].lower() for span in spans}
+
+
+@pytest.mark.django_db
+def test_explanations_can_be_turned_off(
+    platform: Any, comment_factory: Any, tiny_model: ModelVersion, settings: Any
+) -> None:
+    settings.SCORING_EXPLAIN = False
+    abusive = comment_factory(platform=platform, text=ABUSIVE)
+
+    comment_batch_score(comment_ids=[abusive.pk])
+
+    abusive.refresh_from_db()
+    assert abusive.flagged_labels
+    assert abusive.explanation == {}
+
+
+@pytest.mark.django_db
+def test_rescore_moves_flagged_unreviewed_comments_to_the_active_model(
+    platform: Any, comment_factory: Any, tiny_model: ModelVersion
+) -> None:
+    from moderation.services.model_versions import model_version_activate
+    from moderation.services.scoring import comments_rescore
+
+    flagged = [comment_factory(platform=platform, text=ABUSIVE) for _ in range(3)]
+    comment_batch_score(comment_ids=[c.pk for c in flagged])
+    reviewed = flagged[0]
+    Comment.objects.filter(pk=reviewed.pk).update(decision="approved")
+    shipped = ModelVersion.objects.exclude(pk=tiny_model.pk).get()
+    model_version_activate(model_version=shipped)
+
+    result = comments_rescore(batch_size=1)
+    again = comments_rescore()
+
+    assert result.rescored == 2
+    assert again.rescored == 0
+    for comment in flagged[1:]:
+        comment.refresh_from_db()
+        assert comment.model_version == shipped
+        history = set(comment.score_history.values_list("model_version__version", flat=True))
+        assert history == {"tiny-v1", shipped.version}
+    reviewed.refresh_from_db()
+    assert reviewed.model_version == tiny_model  # decided comments keep the scores they had
+
+
+@pytest.mark.django_db
+def test_rescore_command_reports_what_it_did(
+    platform: Any, comment_factory: Any, tiny_model: ModelVersion
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    comment = comment_factory(platform=platform, text=ABUSIVE)
+    comment_batch_score(comment_ids=[comment.pk])
+    shipped = ModelVersion.objects.exclude(pk=tiny_model.pk).get()
+    ModelVersion.objects.update(is_active=False)
+    ModelVersion.objects.filter(pk=shipped.pk).update(is_active=True)
+    out = StringIO()
+
+    call_command("rescore", "--platform", platform.name, stdout=out, stderr=StringIO())
+
+    assert f"Rescored 1 comment(s) with {shipped.version}" in out.getvalue()
+    with pytest.raises(CommandError, match="No platform"):
+        call_command("rescore", "--platform", "nope", stdout=StringIO())
