@@ -252,3 +252,18 @@ def webhook_receiver() -> Iterator[Any]:
     receiver = WebhookReceiver().start()
     yield receiver
     receiver.stop()
+
+
+@pytest.fixture
+def retrain_settings(settings: Any, tmp_path: Path) -> Any:
+    """Retraining on a small made-up base set, with candidates written under tmp_path."""
+    from tests.moderation.test_retraining import write_base_set
+
+    settings.RETRAIN_SOURCES = []
+    settings.RETRAIN_LABELED_FILES = [str(write_base_set(tmp_path / "base.csv"))]
+    settings.MODEL_STORE_DIR = tmp_path / "models"
+    settings.RETRAIN_MIN_NEW_CORRECTIONS = 20
+    settings.RETRAIN_MIN_HELDOUT = 10
+    settings.RETRAIN_HELDOUT_SHARE = 0.4
+    settings.RETRAIN_HOLDOUT_TOLERANCE = 0.25  # the tiny base set's holdout is a handful of rows
+    return settings

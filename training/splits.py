@@ -45,6 +45,8 @@ class DedupeReport:
     duplicates_across_sources: int = 0
     #: Merged groups whose rows disagreed on at least one known label.
     conflicting_groups: int = 0
+    #: Groups where a moderator correction overrode the labels of a public set's row.
+    overridden_by_corrections: int = 0
     dropped_per_source: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -60,8 +62,13 @@ class DedupeReport:
             "duplicates_within_source": self.duplicates_within_source,
             "duplicates_across_sources": self.duplicates_across_sources,
             "conflicting_groups": self.conflicting_groups,
+            "overridden_by_corrections": self.overridden_by_corrections,
             "dropped_per_source": dict(sorted(self.dropped_per_source.items())),
         }
+
+
+#: Rows from this source (moderator corrections) override others with the same text.
+AUTHORITATIVE_SOURCE = "corrections"
 
 
 def dedupe(data: LabeledSet) -> tuple[LabeledSet, DedupeReport]:
@@ -70,7 +77,9 @@ def dedupe(data: LabeledSet) -> tuple[LabeledSet, DedupeReport]:
     The returned texts are normalised. A group keeps the source and position of its first row
     (so load order decides the source of a cross-source duplicate). Merge rule per label: the
     mean of the rows' known values, positive at >= 0.5 (a tie counts as positive: a moderator
-    would rather see it), unknown if no row knows it. Then the rows stay consistent: a positive
+    would rather see it), unknown if no row knows it; except that a moderator correction
+    (source ``"corrections"``) overrides every other row for the labels it knows. Then the rows
+    stay consistent: a positive
     sub-label makes ``toxic`` 1, and ``toxic == 0`` sets the sub-labels to 0. Rows whose text is
     empty after normalisation are dropped.
     """
@@ -117,6 +126,14 @@ def dedupe(data: LabeledSet) -> tuple[LabeledSet, DedupeReport]:
         with np.errstate(invalid="ignore", divide="ignore"):
             share = hard.sum(axis=0) / counts
         labels[g] = np.where(counts > 0, (share >= 0.5).astype(np.float32), np.nan)
+        corrected = [i for i in rows if data.sources[i] == AUTHORITATIVE_SOURCE]
+        if corrected:
+            # A moderator's label is the truth for this text: the latest correction's known
+            # labels replace whatever the public sets (or earlier corrections) said.
+            latest = data.labels[corrected[-1]]
+            labels[g] = np.where(np.isnan(latest), labels[g], latest)
+            if data.sources[rows[0]] != AUTHORITATIVE_SOURCE:
+                report.overridden_by_corrections += 1
     _make_consistent(labels)
     merged = LabeledSet(
         texts=texts,

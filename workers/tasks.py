@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from django.conf import settings
 
 from moderation.errors import NoActiveModel
 from moderation.models import Platform
+from moderation.services.retraining import RetrainLocked, RetrainOptions, retrain_run
 from moderation.services.scoring import comment_batch_score, comments_rescore
 from moderation.services.scoring_queue import comments_sweep_pending
 from moderation.services.webhooks import webhook_deliveries_dispatch_due, webhook_delivery_send
 from workers import tasks_review  # noqa: F401  (autodiscovery looks at this module only)
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -52,3 +58,14 @@ def rescore_flagged_comments(platform_id: int | None = None) -> None:
         if platform is None:
             return
     comments_rescore(platform=platform)
+
+
+@shared_task(name="moderation.training.retrain", ignore_result=True)
+def retrain_from_corrections(backend: str | None = None, trigger: str = "schedule") -> None:
+    """Retrain on the `training` queue (beat, or an admin's request); skips if one is running."""
+    try:
+        retrain_run(
+            options=RetrainOptions(backend=backend or settings.RETRAIN_BACKEND, trigger=trigger)
+        )
+    except RetrainLocked as exc:
+        logger.info("Retrain not started: %s", exc.message)

@@ -179,6 +179,29 @@ SCORING_SWEEP_INTERVAL_SECONDS = env.int("SCORING_SWEEP_INTERVAL_SECONDS", defau
 #: Where trained model artifacts are written (the shipped default lives in the package).
 MODEL_STORE_DIR = Path(env.str("MODEL_STORE_DIR", default=str(VAR_DIR / "models")))
 
+# --- retraining ---------------------------------------------------------------------------------
+
+#: Base training data: the public sets' folder (default ../shared/data), which of its sets
+#: (comma-separated; unset means all), and a platform's own labelled CSV/JSONL files.
+RETRAIN_DATA_DIR = env.str("RETRAIN_DATA_DIR", default="")
+RETRAIN_SOURCES: list[str] | None = env.list("RETRAIN_SOURCES", default=None)
+RETRAIN_LABELED_FILES = env.list("RETRAIN_LABELED_FILES", default=[])
+RETRAIN_BACKEND = env.str("RETRAIN_BACKEND", default="linear")
+#: A scheduled retrain with fewer new corrections than this since the last one does nothing.
+RETRAIN_MIN_NEW_CORRECTIONS = env.int("RETRAIN_MIN_NEW_CORRECTIONS", default=50)
+#: Share of corrections (fixed by a hash of their text) never trained on, for the comparison.
+RETRAIN_HELDOUT_SHARE = env.float("RETRAIN_HELDOUT_SHARE", default=0.3)
+#: Fewer held-out corrections than this and the gate rejects: too few to judge.
+RETRAIN_MIN_HELDOUT = env.int("RETRAIN_MIN_HELDOUT", default=20)
+#: The candidate's mean ROC-AUC on held-out corrections must beat the champion's by this...
+RETRAIN_MIN_IMPROVEMENT = env.float("RETRAIN_MIN_IMPROVEMENT", default=0.01)
+#: ...and its mean ROC-AUC on the fixed holdout may be at most this much lower.
+RETRAIN_HOLDOUT_TOLERANCE = env.float("RETRAIN_HOLDOUT_TOLERANCE", default=0.01)
+#: How often beat starts a retrain (seconds; 0 turns the schedule off).
+RETRAIN_INTERVAL_SECONDS = env.int("RETRAIN_INTERVAL_SECONDS", default=24 * 3600)
+#: A run holding the lock longer than this is taken for crashed and the lock is freed.
+RETRAIN_LOCK_TIMEOUT_SECONDS = env.int("RETRAIN_LOCK_TIMEOUT_SECONDS", default=6 * 3600)
+
 # --- webhooks -----------------------------------------------------------------------------------
 
 #: Networks (CIDR) webhooks may reach although private or loopback, e.g. "10.1.0.0/16".
@@ -249,6 +272,7 @@ CELERY_TASK_ROUTES = {
     "moderation.comments.score": {"queue": "scoring"},
     "moderation.comments.rescore": {"queue": "scoring"},
     "moderation.webhooks.send": {"queue": "webhooks"},
+    "moderation.training.retrain": {"queue": "training"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -259,6 +283,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=SCORING_SWEEP_INTERVAL_SECONDS),
         "options": {"queue": "default", "expires": SCORING_SWEEP_INTERVAL_SECONDS},
     },
+    **(
+        {
+            "retrain-from-corrections": {
+                "task": "moderation.training.retrain",
+                "schedule": timedelta(seconds=RETRAIN_INTERVAL_SECONDS),
+                "options": {"queue": "training", "expires": RETRAIN_INTERVAL_SECONDS},
+            }
+        }
+        if RETRAIN_INTERVAL_SECONDS > 0
+        else {}
+    ),
     "dispatch-due-webhooks": {
         "task": "moderation.webhooks.dispatch_due",
         "schedule": timedelta(seconds=WEBHOOK_DISPATCH_INTERVAL_SECONDS),

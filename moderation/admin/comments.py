@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.http import HttpRequest
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
 from classifier.labels import LABELS
 from moderation.models import (
@@ -16,11 +16,9 @@ from moderation.models import (
     Comment,
     CommentScore,
     CommentStatus,
-    ModelVersion,
     Platform,
     Review,
 )
-from moderation.services.model_versions import model_version_activate
 from moderation.services.platforms import api_key_issue, api_key_revoke
 
 
@@ -266,69 +264,6 @@ class ApiKeyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for api_key in queryset:
             api_key_revoke(api_key=api_key)
         self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)
-
-
-@admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["version", "backend", "is_active", "headline_metric", "created_at"]
-    list_filter = ["backend", "is_active"]
-    readonly_fields = (
-        "version",
-        "backend",
-        "artifact_path",
-        "label_schema",
-        "labels",
-        "thresholds",
-        "metrics_display",
-        "training_summary",
-        "is_active",
-        "created_at",
-        "activated_at",
-    )
-    fields = readonly_fields
-    actions = ["activate"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description="holdout toxic ROC-AUC")
-    def headline_metric(self, model_version: ModelVersion) -> str:
-        value = _find_metric(model_version.metrics, "toxic", "roc_auc")
-        return "—" if value is None else f"{value:.3f}"
-
-    @admin.display(description="metrics")
-    def metrics_display(self, model_version: ModelVersion) -> str:
-        import json
-
-        return format_html(
-            "<pre style='max-height:30em;overflow:auto'>{}</pre>",
-            json.dumps(model_version.metrics, indent=2, sort_keys=True),
-        )
-
-    @admin.action(description="Activate the selected version")
-    def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
-        if queryset.count() != 1:
-            self.message_user(request, "Select exactly one version.", messages.ERROR)
-            return
-        version = model_version_activate(model_version=queryset.get())
-        self.message_user(request, f"{version.version} is now active.", messages.SUCCESS)
-
-
-def _find_metric(metrics: Any, label: str, name: str) -> float | None:
-    """The pooled metric for a label, wherever the artifact's metrics nest it."""
-    if isinstance(metrics, dict):
-        for key in ("overall", "pooled", "holdout", "all"):
-            if key in metrics:
-                found = _find_metric(metrics[key], label, name)
-                if found is not None:
-                    return found
-        node = metrics.get(label)
-        if isinstance(node, dict) and isinstance(node.get(name), int | float):
-            return float(node[name])
-    return None
 
 
 admin.site.site_header = "toxmod moderation"

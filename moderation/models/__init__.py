@@ -1,8 +1,9 @@
 """Moderation data, one module per idea; import models from here."""
 
 from moderation.models.comments import Comment, CommentScore, CommentStatus, Decision
-from moderation.models.model_versions import ModelVersion
+from moderation.models.model_versions import ModelVersion, ModelVersionOrigin, PromotionState
 from moderation.models.platforms import ApiKey, Platform, default_flag_thresholds
+from moderation.models.retraining import RetrainRun, RetrainStatus
 from moderation.models.reviews import (
     FINAL_DECISIONS,
     ModerationDashboard,
@@ -30,8 +31,12 @@ __all__ = [
     "Decision",
     "DeliveryStatus",
     "ModelVersion",
+    "ModelVersionOrigin",
     "ModerationDashboard",
     "Platform",
+    "PromotionState",
+    "RetrainRun",
+    "RetrainStatus",
     "Review",
     "ReviewClaim",
     "ReviewQueueItem",

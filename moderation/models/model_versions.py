@@ -6,6 +6,21 @@ from django.db import models
 from django.db.models import Q
 
 
+class ModelVersionOrigin(models.TextChoices):
+    SHIPPED = "shipped", "Shipped with the code"
+    REGISTERED = "registered", "Registered by an operator"
+    RETRAINED = "retrained", "Trained by retrain"
+
+
+class PromotionState(models.TextChoices):
+    """What the promotion gate said of a retrained candidate (blank for other versions)."""
+
+    NONE = "", "Not gated"
+    PROMOTED = "promoted", "Promoted"
+    REJECTED = "rejected", "Rejected"
+    NOT_PROMOTED = "not_promoted", "Passed, not promoted (--no-promote)"
+
+
 class ModelVersion(models.Model):
     """An immutable trained model artifact and what is known about it; one is active."""
 
@@ -21,6 +36,16 @@ class ModelVersion(models.Model):
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    origin = models.CharField(
+        max_length=16, choices=ModelVersionOrigin.choices, default=ModelVersionOrigin.REGISTERED
+    )
+    promotion = models.CharField(
+        max_length=16, choices=PromotionState.choices, default=PromotionState.NONE, blank=True
+    )
+    #: Why the gate decided as it did, in words (shown in the admin).
+    promotion_reason = models.TextField(blank=True)
+    #: Where the evaluation report (numbers and plots) of this version lives.
+    report_path = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

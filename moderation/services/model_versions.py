@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
-from moderation.models import ModelVersion
+from moderation.models import ModelVersion, ModelVersionOrigin
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,11 @@ def _stored_path(artifact_dir: Path) -> str:
 
 @transaction.atomic
 def model_version_register(
-    *, artifact_dir: Path, activate: bool = False, using: str = DEFAULT_DB_ALIAS
+    *,
+    artifact_dir: Path,
+    activate: bool = False,
+    origin: str = ModelVersionOrigin.REGISTERED,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> ModelVersion:
     """Record an artifact directory as a model version (reads its manifest only).
 
@@ -45,6 +49,7 @@ def model_version_register(
             "thresholds": dict(manifest.thresholds),
             "metrics": dict(manifest.metrics),
             "training_summary": dict(manifest.training_summary),
+            "origin": origin,
         },
     )
     if created:
@@ -80,7 +85,9 @@ def model_version_ensure_shipped(*, using: str = DEFAULT_DB_ALIAS) -> ModelVersi
     """Register the model shipped in the repository; activate it if no version is active."""
     from classifier.artifacts import shipped_model_dir
 
-    model_version = model_version_register(artifact_dir=shipped_model_dir(), using=using)
+    model_version = model_version_register(
+        artifact_dir=shipped_model_dir(), origin=ModelVersionOrigin.SHIPPED, using=using
+    )
     if not ModelVersion.objects.using(using).filter(is_active=True).exists():
         model_version = model_version_activate(model_version=model_version, using=using)
     return model_version

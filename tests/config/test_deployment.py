@@ -25,7 +25,12 @@ def test_docker_compose_parses_and_runs_every_promised_service() -> None:
         for name, service in services.items()
         if "--queues" in service.get("command", [])
     }
-    assert sorted(",".join(queues.values()).split(",")) == ["default", "scoring", "webhooks"]
+    assert sorted(",".join(queues.values()).split(",")) == [
+        "default",
+        "scoring",
+        "training",
+        "webhooks",
+    ]
     assert services["web"]["environment"]["DATABASE_URL"].startswith("postgres://")
     assert services["worker"]["environment"]["CELERY_BROKER_URL"].startswith("redis://")
 
@@ -33,6 +38,8 @@ def test_docker_compose_parses_and_runs_every_promised_service() -> None:
 def test_procfile_starts_web_worker_and_beat() -> None:
     procfile = (PROJECT_ROOT / "Procfile").read_text()
     assert set(re.findall(r"^(\w+):", procfile, re.M)) == {"web", "worker", "beat"}
+    worker = next(line for line in procfile.splitlines() if line.startswith("worker:"))
+    assert "--queues scoring,default,webhooks,training" in worker
 
 
 def test_readme_quick_start_names_the_two_commands() -> None:

@@ -93,3 +93,31 @@ def test_split_after_dedupe_never_puts_a_text_in_two_parts() -> None:
     assert not seen[1] & seen[2]
     for split, part in parts.items():
         assert all(split_of(text) is split for text in part.texts)
+
+
+def test_a_moderator_correction_overrides_public_labels_for_the_same_text() -> None:
+    import numpy as np
+
+    from training.datasets import LabeledSet
+    from training.splits import dedupe
+
+    nan = float("nan")
+    data = LabeledSet(
+        texts=["same text here", "same text   here", "same text here", "other"],
+        labels=np.array(
+            [
+                [1, nan, 1, nan, nan, nan],  # a public set says toxic and obscene
+                [1, nan, 1, nan, nan, nan],  # so does a second one
+                [0, 0, 0, 0, 0, 0],  # the moderator says none of them
+                [0, 0, 0, 0, 0, 0],
+            ],
+            dtype=np.float32,
+        ),
+        sources=["gab", "davidson", "corrections", "olid"],
+    )
+
+    merged, report = dedupe(data)
+
+    assert len(merged) == 2
+    assert merged.labels[0].tolist() == [0, 0, 0, 0, 0, 0]
+    assert report.overridden_by_corrections == 1
