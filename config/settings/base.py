@@ -173,6 +173,8 @@ SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=64)
 SCORING_PENDING_TIMEOUT_SECONDS = env.int("SCORING_PENDING_TIMEOUT_SECONDS", default=120)
 #: Store the spans behind each flagged label at scoring time, for the review queue and API.
 SCORING_EXPLAIN = env.bool("SCORING_EXPLAIN", default=True)
+#: Spans weighing less than this share of a label's strongest span are not kept.
+EXPLANATION_MIN_SHARE = env.float("EXPLANATION_MIN_SHARE", default=0.25)
 #: How often the sweeper looks for such comments.
 SCORING_SWEEP_INTERVAL_SECONDS = env.int("SCORING_SWEEP_INTERVAL_SECONDS", default=60)
 

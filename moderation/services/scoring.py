@@ -98,9 +98,26 @@ def _explanations(model: LoadedModel, comments: Sequence[Comment]) -> list[dict[
         logger.exception("Explaining %d comment(s) failed; scores are kept.", len(comments))
         return empty
     return [
-        {label: spans for label, spans in result.items() if label in labels and spans}
+        {
+            label: _salient(spans)
+            for label, spans in result.items()
+            if label in labels and _salient(spans)
+        }
         for result, labels in zip(found, wanted, strict=True)
     ]
+
+
+def _salient(spans: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The spans that matter: at least EXPLANATION_MIN_SHARE of the strongest one's weight.
+
+    Linear contributions give every word some weight; highlighting "a" and "it" beside
+    "idiot" would only distract a moderator.
+    """
+    if not spans:
+        return []
+    strongest = max(float(span["weight"]) for span in spans)
+    floor = strongest * settings.EXPLANATION_MIN_SHARE
+    return [dict(span) for span in spans if float(span["weight"]) >= floor]
 
 
 def _apply_model(

@@ -212,3 +212,23 @@ def test_rescore_command_reports_what_it_did(
     assert f"Rescored 1 comment(s) with {shipped.version}" in out.getvalue()
     with pytest.raises(CommandError, match="No platform"):
         call_command("rescore", "--platform", "nope", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_stored_explanations_keep_only_salient_spans(
+    platform: Any, comment_factory: Any, settings: Any
+) -> None:
+    # The shipped model (active after migrate): real weights, where filler words weigh little.
+    settings.EXPLANATION_MIN_SHARE = 0.25
+    comment = comment_factory(platform=platform, text="You are a pathetic idiot and it shows.")
+
+    comment_batch_score(comment_ids=[comment.pk])
+
+    comment.refresh_from_db()
+    assert comment.explanation, "the shipped model flags this comment"
+    for spans in comment.explanation.values():
+        strongest = spans[0]["weight"]
+        assert all(span["weight"] >= 0.25 * strongest for span in spans)
+        words = {span["text"].lower() for span in spans}
+        assert "idiot" in words
+        assert not {"a", "it", "and"} & words
