@@ -30,6 +30,14 @@ def artifact_dir(model_version: ModelVersion) -> Path:
     return path if path.is_absolute() else Path(settings.BASE_DIR) / path
 
 
+def _limit_torch_threads() -> None:
+    """Each prefork worker process is one scorer: let torch use WORKER_TORCH_THREADS cores
+    (default 1) instead of all of them, so N processes do not fight over N cores."""
+    import torch
+
+    torch.set_num_threads(settings.WORKER_TORCH_THREADS)
+
+
 def model_for(model_version: ModelVersion) -> LoadedModel:
     """The loaded model for this version, loading it (and dropping any other) if needed.
 
@@ -41,6 +49,8 @@ def model_for(model_version: ModelVersion) -> LoadedModel:
         model = _loaded.get(model_version.version)
         if model is not None:
             return model
+        if model_version.backend == "transformer":
+            _limit_torch_threads()
         model = load_model(artifact_dir(model_version))
         if model.version != model_version.version:
             raise ArtifactError(

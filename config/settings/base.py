@@ -178,6 +178,8 @@ EXPLANATION_MIN_SHARE = env.float("EXPLANATION_MIN_SHARE", default=0.25)
 #: How often the sweeper looks for such comments.
 SCORING_SWEEP_INTERVAL_SECONDS = env.int("SCORING_SWEEP_INTERVAL_SECONDS", default=60)
 
+#: Threads torch may use in one worker process (transformer models); run one process per core.
+WORKER_TORCH_THREADS = env.int("WORKER_TORCH_THREADS", default=1)
 #: Where trained model artifacts are written (the shipped default lives in the package).
 MODEL_STORE_DIR = Path(env.str("MODEL_STORE_DIR", default=str(VAR_DIR / "models")))
 
