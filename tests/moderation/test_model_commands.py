@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -191,6 +192,63 @@ def test_train_a_tiny_transformer_from_a_local_base_model(db: None, tmp_path: Pa
     model = load_model(out)
     assert model.manifest.backend == "transformer"
     assert model.predict_proba(["you are a dumb clown"]).shape == (1, len(LABELS))
+
+
+@pytest.fixture
+def torch_threads() -> Iterator[None]:
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+def test_a_transformer_version_scores_comments_in_the_pipeline(
+    db: None, tmp_path: Path, settings: Any, torch_threads: None, platform: Any
+) -> None:
+    import torch
+
+    from moderation.models import Comment
+    from moderation.services.model_versions import model_version_register
+    from moderation.services.scoring import comment_batch_score
+    from tests.classifier.tiny_transformer import build_tiny_base
+
+    out = tmp_path / "model"
+    run(
+        "train",
+        "--backend",
+        "transformer",
+        "--base-model",
+        str(build_tiny_base(tmp_path / "base")),
+        "--sources",
+        "",
+        "--labeled-file",
+        str(_labeled_file(tmp_path / "mine.csv")),
+        "--epochs",
+        "1",
+        "--max-length",
+        "16",
+        "--out",
+        str(out),
+        "--report",
+        str(tmp_path / "report"),
+        "--checkpoint-dir",
+        str(tmp_path / "checkpoint"),
+        "--no-anchor",
+    )
+    version = model_version_register(artifact_dir=out, activate=True)
+    settings.WORKER_TORCH_THREADS = 1
+    settings.EXPLANATION_MIN_SHARE = 0.0
+    long_text = "you are a dumb clown. " * 40  # longer than the 16-token window: chunked
+    comment = Comment.objects.create(platform=platform, external_id="t-1", text=long_text)
+
+    result = comment_batch_score(comment_ids=[comment.pk])
+
+    comment.refresh_from_db()
+    assert result.model_version == version.version
+    assert comment.model_version == version
+    assert comment.scores is not None
+    assert all(0.0 <= value <= 1.0 for value in comment.scores.values())
+    assert torch.get_num_threads() == 1  # one scorer per worker process
 
 
 def test_train_and_evaluate_refuse_bad_arguments(db: None, tmp_path: Path) -> None:
