@@ -14,13 +14,13 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import generics, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from moderation.api.auth import PlatformClient
 from moderation.api.filters import CommentFilter
+from moderation.api.pagination import NewestFirstPagination
 from moderation.api.serializers import (
     CommentAcceptedSerializer,
     CommentBatchAcceptedSerializer,
@@ -48,16 +48,9 @@ def _platform(request: Request) -> Platform:
     return client.platform
 
 
-class CommentCursorPagination(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-
 class CommentListCreateApi(generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = CommentOutputSerializer
-    pagination_class = CommentCursorPagination
+    pagination_class = NewestFirstPagination
     filterset_class = CommentFilter
 
     def get_queryset(self) -> Any:

@@ -9,11 +9,11 @@ from uuid import UUID
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from moderation.api.pagination import NewestFirstPagination
 from moderation.api.views import ERROR_RESPONSES, _platform
 from moderation.api.webhook_serializers import (
     DeliveryDetailSerializer,
@@ -137,16 +137,9 @@ class DeliveryFilter(django_filters.FilterSet):  # type: ignore[misc]
         fields: list[str] = []
 
 
-class DeliveryPagination(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-
 class DeliveryListApi(generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = DeliveryOutputSerializer
-    pagination_class = DeliveryPagination
+    pagination_class = NewestFirstPagination
     filterset_class = DeliveryFilter
 
     def get_queryset(self) -> Any:
