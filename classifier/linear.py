@@ -1,6 +1,9 @@
-"""The linear backend: TF-IDF word and char n-grams, one calibrated logistic regression per label.
+"""The linear backend: TF-IDF word and char n-grams, per label a calibrated linear model.
 
 Fast on a CPU, small on disk and easy to retrain; the baseline every heavier backend must beat.
+Per label the weights come from a plain logistic regression or, where it scores better on the
+validation split, an NB-LR ensemble (Naive-Bayes log-count-ratio scaled features, Wang & Manning
+2012) folded back into one weight column; see ``train_linear``.
 
 A :class:`LinearBackend` holds only plain arrays and lists (vocabularies, idf weights, one
 coefficient column per label, Platt calibration), so that an artifact can store it without
@@ -20,6 +23,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from classifier.explain import Contributions, word_units
@@ -173,9 +177,17 @@ class LinearBackend:
         word it was cut from; so for a trained label the contributions of all words plus the
         calibrated intercept add up exactly to the calibrated logit. Constant labels get 0.
         """
+        if not texts:
+            return []
+        # One vectorizer call for the whole batch: per-text calls cost twice the rest.
+        rows = self.features([aligned.normalized for aligned in texts]).tocsr()
         results: list[Contributions] = []
-        for aligned, wanted in zip(texts, labels, strict=True):
-            results.append(self._text_contributions(aligned.normalized, wanted))
+        for i, (aligned, wanted) in enumerate(zip(texts, labels, strict=True)):
+            start, end = rows.indptr[i], rows.indptr[i + 1]
+            value = dict(
+                zip(rows.indices[start:end].tolist(), rows.data[start:end].tolist(), strict=True)
+            )
+            results.append(self._text_contributions(aligned.normalized, wanted, value))
         return results
 
     def _vocabularies(self) -> list[dict[str, int]]:
@@ -237,7 +249,10 @@ class LinearBackend:
             offset += block.n_features
         return found
 
-    def _text_contributions(self, normalized: str, wanted: Sequence[int]) -> Contributions:
+    def _text_contributions(
+        self, normalized: str, wanted: Sequence[int], value: dict[int, float]
+    ) -> Contributions:
+        """Contributions for one text; `value` is its TF-IDF row as {column: value}."""
         units = word_units(normalized)
         weights = np.zeros((len(units), _N_LABELS), dtype=np.float64)
         trained = [j for j in wanted if math.isnan(float(self.constants[j]))]
@@ -246,8 +261,6 @@ class LinearBackend:
         occurrences = self._occurrences(normalized, units)
         if not occurrences:
             return Contributions(units, weights)
-        row = self.features([normalized])
-        value = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
         columns = np.array([c for c, _, _ in occurrences], dtype=np.intp)
         unit_index = np.array([u for _, u, _ in occurrences], dtype=np.intp)
         share = np.array([s for _, _, s in occurrences], dtype=np.float64)
@@ -296,6 +309,58 @@ def _new_classifier(c: float, random_state: int) -> LogisticRegression:
     return LogisticRegression(
         C=c, class_weight="balanced", solver="liblinear", max_iter=1000, random_state=random_state
     )
+
+
+#: NB-LR ensemble (see _fit_label): Laplace smoothing of the log-count ratio, the C of the
+#: fully scaled member relative to ``c``, and the two members' weights in logit space.
+NB_ALPHA: Final = 1.0
+NB_FULL_C_FACTOR: Final = 0.5
+NB_MEMBER_WEIGHTS: Final = (0.7, 0.3)
+
+
+def nb_log_count_ratio(
+    x: sp.csr_matrix, y: npt.NDArray[np.bool_], alpha: float = NB_ALPHA
+) -> npt.NDArray[np.float32]:
+    """Per-feature log-count ratio log((p/|p|_1) / (q/|q|_1)), p/q = alpha + summed features of
+    the positive/negative rows (Wang & Manning 2012, NB-SVM)."""
+    p = alpha + np.asarray(x[y].sum(axis=0), dtype=np.float64).ravel()
+    q = alpha + np.asarray(x[~y].sum(axis=0), dtype=np.float64).ravel()
+    ratio: npt.NDArray[np.float32] = np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
+    return ratio
+
+
+def _fit_label(
+    x: sp.csr_matrix,
+    y: npt.NDArray[np.bool_],
+    n_word: int,
+    c: float,
+    random_state: int,
+    sample_weight: npt.NDArray[np.float64] | None,
+) -> tuple[FloatVector, np.float32]:
+    """One label's weights on the *unscaled* features: an ensemble, in logit space, of two
+    NB-LR models (logistic regression on features scaled by the label's log-count ratio r):
+    member 1 scales only the word block (C = c), member 2 scales every feature (C = c * 0.5).
+    A model on ``x * r`` is the model ``r * w`` on ``x``, so each member and their weighted sum
+    (each member divided by the std of its training logits) is again one linear model: the
+    artifact format and inference are unchanged."""
+    r = nb_log_count_ratio(x, y)
+    r_word = np.ones_like(r)
+    r_word[:n_word] = r[:n_word]
+    w_sum = np.zeros(x.shape[1], dtype=np.float64)
+    b_sum = 0.0
+    for scale, member_c, share in (
+        (r_word, c, NB_MEMBER_WEIGHTS[0]),
+        (r, c * NB_FULL_C_FACTOR, NB_MEMBER_WEIGHTS[1]),
+    ):
+        model = _new_classifier(member_c, random_state).fit(
+            x @ sp.diags(scale), y, sample_weight=sample_weight
+        )
+        w = scale.astype(np.float64) * model.coef_[0]
+        b = float(model.intercept_[0])
+        spread = float(np.std(np.asarray(x @ w, np.float64))) or 1.0
+        w_sum += share * w / spread
+        b_sum += share * b / spread
+    return w_sum.astype(np.float32), np.float32(b_sum)
 
 
 def fit_platt(decision: npt.NDArray[np.float64], y: npt.NDArray[np.bool_]) -> tuple[float, float]:
@@ -416,11 +481,29 @@ def train_linear(
             summary.update(status="constant", prior=float(constants[j]))
             say(f"{label}: constant prior {constants[j]:.4f} ({positives} positive rows)")
             continue
-        model = _new_classifier(c, random_state).fit(
-            x[known], y, sample_weight=None if weights is None else weights[known]
-        )
-        coef[:, j] = model.coef_[0].astype(np.float32)
-        intercept[j] = np.float32(model.intercept_[0])
+        x_known = x[known]
+        w_known = None if weights is None else weights[known]
+        plain = _new_classifier(c, random_state).fit(x_known, y, sample_weight=w_known)
+        label_coef = plain.coef_[0].astype(np.float32)
+        label_intercept = np.float32(plain.intercept_[0])
+        summary["recipe"] = "lr"
+        if x_val is not None and y_val is not None:
+            # Keep the NB-LR ensemble for this label only if it ranks the validation rows better.
+            val_known = ~np.isnan(y_val[:, j])
+            val_y = y_val[val_known, j] >= 0.5
+            if min(int(val_y.sum()), int((~val_y).sum())) >= min_class_rows:
+                x_val_known = x_val[val_known]
+                nb_coef, nb_intercept = _fit_label(
+                    x_known, y, x_word.shape[1], c, random_state, w_known
+                )
+                auc_lr = roc_auc_score(val_y, np.asarray(x_val_known @ label_coef, np.float64))
+                auc_nb = roc_auc_score(val_y, np.asarray(x_val_known @ nb_coef, np.float64))
+                summary["validation_auc"] = {"lr": float(auc_lr), "nb_lr_ensemble": float(auc_nb)}
+                if auc_nb > auc_lr:
+                    label_coef, label_intercept = nb_coef, nb_intercept
+                    summary["recipe"] = "nb_lr_ensemble"
+        coef[:, j] = label_coef
+        intercept[j] = label_intercept
         summary["status"] = "trained"
 
         decision: npt.NDArray[np.float64] | None = None
