@@ -150,6 +150,10 @@ def run(count: int) -> None:
         assert not Comment.objects.filter(status=CommentStatus.PENDING).exists()
         rows.append(("scoring", f"comment_batch_score, batch {size}", len(ids) / elapsed))
 
+    flagged = Comment.objects.filter(
+        status__in=[CommentStatus.FLAGGED, CommentStatus.AUTO_REMOVED]
+    ).count()
+    print(f"flagged or auto-removed (explained at scoring time): {flagged / len(ids):.0%}")
     baseline = {
         "intake": rows[0][2],
         "scoring": next(r[2] for r in rows if r[1].endswith("batch 1")),
