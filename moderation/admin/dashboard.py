@@ -10,13 +10,13 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from classifier.labels import LABELS
+from moderation.admin.base import SinglePageAdmin
 from moderation.models import ModerationDashboard, Platform
 from moderation.selectors import dashboard as numbers
 
@@ -144,28 +144,7 @@ def labels_chart(hours: list[numbers.HourStats]) -> SafeString:
 
 
 @admin.register(ModerationDashboard)
-class DashboardAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    class Media:
-        css = {"all": ["moderation/review.css"]}
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_urls(self) -> list[URLPattern]:
-        return [
-            path(
-                "",
-                self.admin_site.admin_view(self.changelist_view),
-                name="moderation_moderationdashboard_changelist",
-            )
-        ]
-
+class DashboardAdmin(SinglePageAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         if not self.has_view_permission(request):
             raise PermissionDenied

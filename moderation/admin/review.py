@@ -33,6 +33,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from classifier.labels import LABELS
+from moderation.admin.base import ReadOnlyAdmin, SinglePageAdmin
 from moderation.admin.comments import FlaggedLabelFilter, score_badges
 from moderation.models import (
     FINAL_DECISIONS,
@@ -273,7 +274,7 @@ class ReviewDecisionForm(forms.Form):
 
 
 @admin.register(ReviewQueueItem)
-class ReviewQueueAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReviewQueueAdmin(ReadOnlyAdmin):
     """Flagged comments, highest priority first; decisions on their own page."""
 
     list_display = [
@@ -305,15 +306,6 @@ class ReviewQueueAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         js = ["moderation/review.js"]
 
     # permissions: view to see the queue; `review_comment` to decide
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     def has_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("moderation.review_comment")
 
@@ -578,7 +570,7 @@ def _export_response(reviews: QuerySet[Review], export_format: str) -> Streaming
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReviewAdmin(ReadOnlyAdmin):
     """The append-only audit log: everyone may read it (with the permission), nobody edit it."""
 
     list_display = [
@@ -608,15 +600,6 @@ class ReviewAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "note",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("moderation.export_corrections")
@@ -730,29 +713,8 @@ class TextTrialForm(forms.Form):
 
 
 @admin.register(TextTrial)
-class TextTrialAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TextTrialAdmin(SinglePageAdmin):
     """Paste a text, see the active model's scores and what a platform's policy would do."""
-
-    class Media:
-        css = {"all": ["moderation/review.css"]}
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_urls(self) -> list[URLPattern]:
-        return [
-            path(
-                "",
-                self.admin_site.admin_view(self.changelist_view),
-                name="moderation_texttrial_changelist",
-            )
-        ]
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         if not self.has_view_permission(request):
