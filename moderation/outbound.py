@@ -70,13 +70,27 @@ def address_is_blocked(address: IPAddress, allowed: Sequence[IPNetwork]) -> bool
     return not address.is_global or address.is_multicast
 
 
+def literal_address(host: str) -> IPAddress | None:
+    """The address if `host` is an IP literal (brackets allowed), else None (a name)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def check_address(host: str, address: IPAddress, allowed: Sequence[IPNetwork]) -> None:
+    """Raise UnsafeUrl if `address` (what `host` stands for) is blocked."""
+    if address_is_blocked(address, allowed):
+        raise UnsafeUrl(
+            f"{host} resolves to {address}, a private, loopback, link-local or metadata "
+            "address; an operator can allow it with WEBHOOK_ALLOWED_NETWORKS."
+        )
+
+
 def resolve_checked(host: str, port: int, allowed: Sequence[IPNetwork]) -> IPAddress:
     """Resolve the host and return an address to connect to; raises UnsafeUrl if any
     resolved address is blocked (a name that resolves to a mix is refused whole)."""
-    try:
-        literal = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        literal = None
+    literal = literal_address(host)
     if literal is not None:
         addresses: list[IPAddress] = [literal]
     else:
@@ -88,11 +102,7 @@ def resolve_checked(host: str, port: int, allowed: Sequence[IPNetwork]) -> IPAdd
     if not addresses:
         raise UnsafeUrl(f"{host} resolves to no address.")
     for address in addresses:
-        if address_is_blocked(address, allowed):
-            raise UnsafeUrl(
-                f"{host} resolves to {address}, a private, loopback, link-local or metadata "
-                "address; an operator can allow it with WEBHOOK_ALLOWED_NETWORKS."
-            )
+        check_address(host, address, allowed)
     return addresses[0]
 
 

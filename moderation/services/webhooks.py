@@ -9,7 +9,6 @@ crashed sender delays it, never drops or duplicates it, and every attempt carrie
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import logging
 import random
@@ -21,6 +20,7 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
@@ -86,16 +86,10 @@ def webhook_url_validate(url: str) -> None:
     """Refuse URLs that can never be called (InvalidEndpoint); names are checked at send."""
     try:
         outbound.check_url_shape(url)
-        host = url.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
-        host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        try:
-            literal = ipaddress.ip_address(host.strip("[]"))
-        except ValueError:
-            return  # a name is resolved and checked at every send
-        if outbound.address_is_blocked(literal, _allowed_networks()):
-            raise outbound.UnsafeUrl(
-                f"{literal} is a private, loopback, link-local or metadata address."
-            )
+        host = urlsplit(url).hostname or ""
+        literal = outbound.literal_address(host)
+        if literal is not None:  # a name is resolved and checked at every send
+            outbound.check_address(host, literal, _allowed_networks())
     except outbound.UnsafeUrl as exc:
         raise InvalidEndpoint(str(exc)) from exc
 
