@@ -217,13 +217,19 @@ def _gain_interval(
     return float(low), float(high)
 
 
-def _compare(
-    texts: Sequence[str], labels: npt.NDArray[np.float32], champion: Any, candidate: Any
-) -> Comparison:
-    if not texts:
-        return Comparison(rows=0, champion=None, candidate=None)
+Scores = tuple[npt.NDArray[np.float32] | None, npt.NDArray[np.float32]]
+
+
+def _scored(texts: Sequence[str], champion: Any, candidate: Any) -> Scores:
+    """The champion's (None without one) and the candidate's probabilities for `texts`."""
     champion_scores = champion.predict_proba(list(texts)) if champion else None
-    candidate_scores = candidate.predict_proba(list(texts))
+    return champion_scores, candidate.predict_proba(list(texts))
+
+
+def _compare(labels: npt.NDArray[np.float32], scores: Scores) -> Comparison:
+    if len(labels) == 0:
+        return Comparison(rows=0, champion=None, candidate=None)
+    champion_scores, candidate_scores = scores
     candidate_mean, candidate_labels = _mean_roc_auc(labels, candidate_scores)
     champion_mean, champion_labels = (
         _mean_roc_auc(labels, champion_scores) if champion_scores is not None else (None, {})
@@ -234,7 +240,7 @@ def _compare(
         else None
     )
     return Comparison(
-        rows=len(texts),
+        rows=len(labels),
         champion=champion_mean,
         candidate=candidate_mean,
         per_label={
@@ -472,13 +478,14 @@ def _retrain(run: RetrainRun, options: RetrainOptions, log: Log) -> RetrainRun:
 
     log("comparing champion and candidate")
     held_out = load_corrections(exported.heldout_path) if exported.heldout else None
+    held_out_scores = _scored(held_out.texts, champion, candidate) if held_out else None
     corrections = (
-        _compare(held_out.texts, held_out.labels, champion, candidate)
-        if held_out is not None
+        _compare(held_out.labels, held_out_scores)
+        if held_out is not None and held_out_scores is not None
         else Comparison(rows=0, champion=None, candidate=None)
     )
     holdout_set = prepare_data(data_dir, sources=sources, labeled_files=labeled_files).holdout
-    holdout = _compare(holdout_set.texts, holdout_set.labels, champion, candidate)
+    holdout = _compare(holdout_set.labels, _scored(holdout_set.texts, champion, candidate))
     gate = promotion_gate(corrections=corrections, holdout=holdout)
     promote = gate.promote and options.promote
     log(gate.reason)
@@ -492,12 +499,8 @@ def _retrain(run: RetrainRun, options: RetrainOptions, log: Log) -> RetrainRun:
         holdout=holdout,
         gate=gate,
         corrections_scores=(
-            (
-                champion.predict_proba(held_out.texts) if champion else None,
-                candidate.predict_proba(held_out.texts),
-                held_out.labels,
-            )
-            if held_out is not None and len(held_out)
+            (*held_out_scores, held_out.labels)
+            if held_out is not None and held_out_scores is not None
             else None
         ),
     )
@@ -516,26 +519,17 @@ def _retrain(run: RetrainRun, options: RetrainOptions, log: Log) -> RetrainRun:
             },
         }
         version.report_path = str(report_dir)
+        # The gate's outcome names both the version's promotion state and the run's status.
+        outcome = "promoted" if promote else "not_promoted" if gate.promote else "rejected"
         version.promotion_reason = gate.reason
-        if promote:
-            version.promotion = PromotionState.PROMOTED
-        elif gate.promote:
-            version.promotion = PromotionState.NOT_PROMOTED
-        else:
-            version.promotion = PromotionState.REJECTED
+        version.promotion = PromotionState(outcome)
         version.save()
         if promote:
             model_version_activate(model_version=version)
         run.candidate = version
         run.comparison = comparison
         run.report_path = str(report_dir)
-        if promote:
-            status = RetrainStatus.PROMOTED
-        elif gate.promote:
-            status = RetrainStatus.NOT_PROMOTED
-        else:
-            status = RetrainStatus.REJECTED
         reason = (
             gate.reason if options.promote or not gate.promote else gate.reason + " (--no-promote)"
         )
-        return _finish(run, status, reason)
+        return _finish(run, RetrainStatus(outcome), reason)
