@@ -97,14 +97,11 @@ def _explanations(model: LoadedModel, comments: Sequence[Comment]) -> list[dict[
     except Exception:
         logger.exception("Explaining %d comment(s) failed; scores are kept.", len(comments))
         return empty
-    return [
-        {
-            label: _salient(spans)
-            for label, spans in result.items()
-            if label in labels and _salient(spans)
-        }
+    kept = [
+        {label: _salient(spans) for label, spans in result.items() if label in labels}
         for result, labels in zip(found, wanted, strict=True)
     ]
+    return [{label: spans for label, spans in item.items() if spans} for item in kept]
 
 
 def _salient(spans: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
