@@ -156,14 +156,8 @@ class LinearBackend:
         normalized = [normalize_text(text) for text in texts]
         if not normalized:
             return np.empty((0, _N_LABELS), dtype=np.float32)
-        logits = self.decision_function(normalized)
-        slope = self.calibration[:, 0].astype(np.float64)
-        offset = self.calibration[:, 1].astype(np.float64)
-        z = np.clip(logits * slope + offset, -50.0, 50.0)
-        proba = 1.0 / (1.0 + np.exp(-z))
-        constant = ~np.isnan(self.constants)
-        proba[:, constant] = self.constants[constant]
-        return np.clip(proba, 0.0, 1.0).astype(np.float32)
+        calibrated = apply_calibration(self.decision_function(normalized), self.calibration)
+        return calibrated_probabilities(calibrated, self.constants)
 
     # --- explanations ---------------------------------------------------------------------
 
@@ -361,6 +355,25 @@ def _fit_label(
         w_sum += share * w / spread
         b_sum += share * b / spread
     return w_sum.astype(np.float32), np.float32(b_sum)
+
+
+def apply_calibration(
+    raw: npt.NDArray[np.float64], calibration: FloatMatrix
+) -> npt.NDArray[np.float64]:
+    """``slope * raw + offset`` per label: raw logits ``(n, 6)`` to calibrated logits."""
+    slope = calibration[:, 0].astype(np.float64)
+    offset = calibration[:, 1].astype(np.float64)
+    return raw * slope + offset
+
+
+def calibrated_probabilities(
+    calibrated_logits: npt.NDArray[np.float64], constants: FloatVector
+) -> FloatMatrix:
+    """Probabilities float32 ``(n, 6)`` in [0, 1]; labels with a constant (not NaN) get it."""
+    proba = 1.0 / (1.0 + np.exp(-np.clip(calibrated_logits, -50.0, 50.0)))
+    constant = ~np.isnan(constants)
+    proba[:, constant] = constants[constant]
+    return np.clip(proba, 0.0, 1.0).astype(np.float32)
 
 
 def fit_platt(decision: npt.NDArray[np.float64], y: npt.NDArray[np.bool_]) -> tuple[float, float]:

@@ -35,6 +35,7 @@ from torch import nn
 
 from classifier.explain import Contributions, occlusion_units
 from classifier.labels import LABELS
+from classifier.linear import apply_calibration, calibrated_probabilities
 from classifier.text import AlignedText, normalize_text
 
 BACKEND_NAME: Final = "transformer"
@@ -166,21 +167,14 @@ class TransformerBackend:
 
     def calibrated_logits(self, normalized_texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """``slope * raw + offset`` per label (the logit of the probability, before constants)."""
-        raw = self.raw_logits(normalized_texts)
-        slope = self.calibration[:, 0].astype(np.float64)
-        offset = self.calibration[:, 1].astype(np.float64)
-        return raw * slope + offset
+        return apply_calibration(self.raw_logits(normalized_texts), self.calibration)
 
     def predict_proba(self, texts: Sequence[str]) -> FloatMatrix:
         """Calibrated probabilities, float32 ``(len(texts), 6)`` in ``[0, 1]``, LABELS order."""
         normalized = [normalize_text(text) for text in texts]
         if not normalized:
             return np.empty((0, _N_LABELS), dtype=np.float32)
-        z = np.clip(self.calibrated_logits(normalized), -50.0, 50.0)
-        proba = 1.0 / (1.0 + np.exp(-z))
-        constant = ~np.isnan(self.constants)
-        proba[:, constant] = self.constants[constant]
-        return np.clip(proba, 0.0, 1.0).astype(np.float32)
+        return calibrated_probabilities(self.calibrated_logits(normalized), self.constants)
 
     # --- explanations -----------------------------------------------------------------------
 
