@@ -158,27 +158,27 @@ def test_train_then_evaluate_a_linear_model_on_user_data(db: None, tmp_path: Pat
         run("train", "--sources", "", "--labeled-file", str(data), "--out", str(out))
 
 
-def test_train_a_tiny_transformer_from_a_local_base_model(db: None, tmp_path: Path) -> None:
-    pytest.importorskip("torch")
+def train_tiny_transformer(
+    tmp_path: Path, *, epochs: int, learning_rate: float | None = None
+) -> Path:
+    """`manage.py train --backend transformer` on a tiny local base model; the artifact dir."""
     from tests.classifier.tiny_transformer import build_tiny_base
 
-    base = build_tiny_base(tmp_path / "base")
-    data = _labeled_file(tmp_path / "mine.csv")
     out = tmp_path / "model"
+    extra = ["--learning-rate", str(learning_rate)] if learning_rate is not None else []
     run(
         "train",
         "--backend",
         "transformer",
         "--base-model",
-        str(base),
+        str(build_tiny_base(tmp_path / "base")),
         "--sources",
         "",
         "--labeled-file",
-        str(data),
+        str(_labeled_file(tmp_path / "mine.csv")),
         "--epochs",
-        "2",
-        "--learning-rate",
-        "0.01",
+        str(epochs),
+        *extra,
         "--max-length",
         "16",
         "--out",
@@ -189,6 +189,13 @@ def test_train_a_tiny_transformer_from_a_local_base_model(db: None, tmp_path: Pa
         str(tmp_path / "checkpoint"),
         "--no-anchor",
     )
+    return out
+
+
+def test_train_a_tiny_transformer_from_a_local_base_model(db: None, tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+
+    out = train_tiny_transformer(tmp_path, epochs=2, learning_rate=0.01)
     model = load_model(out)
     assert model.manifest.backend == "transformer"
     assert model.predict_proba(["you are a dumb clown"]).shape == (1, len(LABELS))
@@ -210,31 +217,8 @@ def test_a_transformer_version_scores_comments_in_the_pipeline(
     from moderation.models import Comment
     from moderation.services.model_versions import model_version_register
     from moderation.services.scoring import comment_batch_score
-    from tests.classifier.tiny_transformer import build_tiny_base
 
-    out = tmp_path / "model"
-    run(
-        "train",
-        "--backend",
-        "transformer",
-        "--base-model",
-        str(build_tiny_base(tmp_path / "base")),
-        "--sources",
-        "",
-        "--labeled-file",
-        str(_labeled_file(tmp_path / "mine.csv")),
-        "--epochs",
-        "1",
-        "--max-length",
-        "16",
-        "--out",
-        str(out),
-        "--report",
-        str(tmp_path / "report"),
-        "--checkpoint-dir",
-        str(tmp_path / "checkpoint"),
-        "--no-anchor",
-    )
+    out = train_tiny_transformer(tmp_path, epochs=1)
     version = model_version_register(artifact_dir=out, activate=True)
     settings.WORKER_TORCH_THREADS = 1
     settings.EXPLANATION_MIN_SHARE = 0.0
