@@ -76,6 +76,10 @@ class FeatureBlock:
         return len(self.vocabulary)
 
 
+#: Largest scored batch whose features are kept for explaining it (evaluation sets are not).
+_REMEMBERED_BATCH_ROWS: Final = 4096
+
+
 class LinearBackend:
     """TF-IDF (word 1-2-grams + char_wb 2-5-grams) -> per-label logistic regression -> Platt.
 
@@ -113,6 +117,9 @@ class LinearBackend:
         self.info: dict[str, Any] = dict(info or {})
         self._vectorizers = [self._rebuild(block) for block in self.blocks]
         self._vocab_index: list[dict[str, int]] | None = None
+        # The last scored batch's texts and features: explaining a batch right after scoring
+        # it (what a worker does) reuses them instead of vectorising the texts a second time.
+        self._last_batch: tuple[dict[str, int], sp.csr_matrix] | None = None
 
     @staticmethod
     def _rebuild(block: FeatureBlock) -> TfidfVectorizer | None:
@@ -145,9 +152,21 @@ class LinearBackend:
             return sp.csr_matrix((len(normalized_texts), 0), dtype=np.float32)
         return sp.hstack(parts, format="csr", dtype=np.float32)
 
+    def _batch_features(self, normalized_texts: Sequence[str]) -> sp.csr_matrix:
+        """:meth:`features`, taken from the last scored batch when it holds every text."""
+        last = self._last_batch
+        if last is not None:
+            row_of, x = last
+            rows = [row_of.get(text, -1) for text in normalized_texts]
+            if -1 not in rows:
+                return x[rows]
+        return self.features(normalized_texts)
+
     def decision_function(self, normalized_texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Raw logistic-regression logits ``(n, 6)`` before calibration."""
         x = self.features(normalized_texts)
+        if len(normalized_texts) <= _REMEMBERED_BATCH_ROWS:
+            self._last_batch = ({text: i for i, text in enumerate(normalized_texts)}, x)
         logits = np.asarray(x @ self.coef, dtype=np.float64)
         return logits + self.intercept.astype(np.float64)
 
@@ -174,7 +193,7 @@ class LinearBackend:
         if not texts:
             return []
         # One vectorizer call for the whole batch: per-text calls cost twice the rest.
-        rows = self.features([aligned.normalized for aligned in texts]).tocsr()
+        rows = self._batch_features([aligned.normalized for aligned in texts]).tocsr()
         results: list[Contributions] = []
         for i, (aligned, wanted) in enumerate(zip(texts, labels, strict=True)):
             start, end = rows.indptr[i], rows.indptr[i + 1]
