@@ -175,6 +175,11 @@ SCORING_PENDING_TIMEOUT_SECONDS = env.int("SCORING_PENDING_TIMEOUT_SECONDS", def
 SCORING_EXPLAIN = env.bool("SCORING_EXPLAIN", default=True)
 #: Spans weighing less than this share of a label's strongest span are not kept.
 EXPLANATION_MIN_SHARE = env.float("EXPLANATION_MIN_SHARE", default=0.25)
+#: How long a text's scores stay in the score cache (seconds; 0 turns the cache off). Repeats
+#: of a text (spam waves, reposts) within this time are scored once per model version.
+SCORE_CACHE_SECONDS = env.int("SCORE_CACHE_SECONDS", default=24 * 3600)
+#: Which of CACHES holds them (Redis in production through CACHE_URL).
+SCORE_CACHE_ALIAS = env.str("SCORE_CACHE_ALIAS", default="default")
 #: How often the sweeper looks for such comments.
 SCORING_SWEEP_INTERVAL_SECONDS = env.int("SCORING_SWEEP_INTERVAL_SECONDS", default=60)
 

@@ -26,6 +26,10 @@ STORAGES = {
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"platform": "100000/min"}}  # noqa: F405
 
+# Tests build different tiny models under the same version name; a result cached by one test
+# must not answer another. The score cache's own tests turn it on.
+SCORE_CACHE_SECONDS = env.int("SCORE_CACHE_SECONDS", default=0)
+
 # The receivers in the tests listen on 127.0.0.1; everything else private stays refused.
 WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=3.0)
