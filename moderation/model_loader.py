@@ -61,3 +61,14 @@ def model_for(model_version: ModelVersion) -> LoadedModel:
         _loaded[model_version.version] = model
         logger.info("Loaded model %s (%s).", model.version, model_version.backend)
         return model
+
+
+def active_model_preload() -> str | None:
+    """Load the active version now (a worker process starting), so the first batch it scores
+    does not wait for the load. Returns the version loaded, or None when none is active."""
+    from moderation.models import ModelVersion
+
+    model_version = ModelVersion.objects.filter(is_active=True).first()
+    if model_version is None:
+        return None
+    return model_for(model_version).version

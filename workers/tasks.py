@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import current_app, shared_task
+from celery.signals import worker_process_init
 from django.conf import settings
 
+from moderation import model_loader
 from moderation.errors import NoActiveModel
 from moderation.models import Platform
 from moderation.services.retraining import RetrainLocked, RetrainOptions, retrain_run
@@ -16,6 +18,25 @@ from moderation.services.webhooks import webhook_deliveries_dispatch_due, webhoo
 from workers import tasks_review  # noqa: F401  (autodiscovery looks at this module only)
 
 logger = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def preload_active_model(**_: object) -> None:
+    """A process that scores loads the active model as it starts, not on its first batch.
+
+    Only processes of a worker consuming the scoring queue do: a webhooks-only worker never
+    needs the model's memory. A failure here is logged; the first batch loads it again.
+    """
+    queues = set(current_app.amqp.queues.consume_from or {})
+    if queues and "scoring" not in queues:
+        return
+    try:
+        version = model_loader.active_model_preload()
+    except Exception:
+        logger.warning("Could not preload the active model.", exc_info=True)
+        return
+    if version is not None:
+        logger.info("Preloaded model %s.", version)
 
 
 @shared_task(
