@@ -3,8 +3,8 @@
 Starts the real stack on this machine, all on loopback: gunicorn (the web app, as the Procfile
 runs it), a Celery worker (prefork, one process per core by default), the local PostgreSQL (a
 scratch database, created, migrated and dropped) and the local Redis (broker db 13, cache db 12,
-both flushed). Feeds it real comments from ../shared/data (a seeded sample of distinct texts
-from every set), and measures in one run:
+both flushed; --scratch-db and --redis-dbs change them). Feeds it real comments from
+../shared/data (a seeded sample of distinct texts from every set), and measures in one run:
 
 - drain: N comments already stored and queued, then the workers start consuming; scored
   comments/s until none is pending, next to the model-only comments/s of the same model, in
@@ -51,9 +51,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-SCRATCH_DB = "toxmod_bench_pipeline"
-BROKER_DB = 13
-CACHE_DB = 12
 WORKER_NAME = "bench-pipeline@%h"
 MIB = 1024 * 1024
 
@@ -407,9 +404,9 @@ class Bench:
 
         path = "/api/v1/comments" if per_request == 1 else "/api/v1/comments/batch"
         external_ids = self.next_ids(len(texts), f"intake{per_request}")
-        requests = []
+        requests: list[dict[str, Any]] = []
         for start in range(0, len(texts), per_request):
-            items = [
+            items: list[dict[str, Any]] = [
                 {"external_id": external_id, "text": text}
                 for external_id, text in zip(
                     external_ids[start : start + per_request],
@@ -417,7 +414,8 @@ class Bench:
                     strict=True,
                 )
             ]
-            requests.append(items[0] if per_request == 1 else {"comments": items})
+            body: dict[str, Any] = items[0] if per_request == 1 else {"comments": items}
+            requests.append(body)
         local = threading.local()
 
         def send(body: dict[str, Any]) -> int:
@@ -489,7 +487,11 @@ class Bench:
                 "external_id", "scored_at"
             )
         )
-        latencies = [scored[external_id].timestamp() - due[external_id] for external_id in due]
+        latencies = [
+            scored_at.timestamp() - due[external_id]
+            for external_id, scored_at in scored.items()
+            if scored_at is not None
+        ]
         return {
             "offered_rate": rate,
             "comments": len(latencies),
@@ -510,18 +512,19 @@ def prepare_environment(args: argparse.Namespace) -> tuple[dict[str, str], str]:
 
     server = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {SCRATCH_DB}")
+        admin.execute(f"DROP DATABASE IF EXISTS {args.scratch_db} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {args.scratch_db}")
     redis_url = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
-    for db in (BROKER_DB, CACHE_DB):
+    broker_db, cache_db = (int(db) for db in args.redis_dbs.split(","))
+    for db in (broker_db, cache_db):
         redis.Redis.from_url(f"{redis_url}/{db}").flushdb()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DJANGO_DEBUG": "false",
-        "DATABASE_URL": f"{server}/{SCRATCH_DB}",
-        "CELERY_BROKER_URL": f"{redis_url}/{BROKER_DB}",
-        "CACHE_URL": f"{redis_url}/{CACHE_DB}",
+        "DATABASE_URL": f"{server}/{args.scratch_db}",
+        "CELERY_BROKER_URL": f"{redis_url}/{broker_db}",
+        "CACHE_URL": f"{redis_url}/{cache_db}",
         "API_RATE_LIMIT": "100000000/min",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
@@ -534,11 +537,11 @@ def prepare_environment(args: argparse.Namespace) -> tuple[dict[str, str], str]:
     return env, server
 
 
-def drop_database(server: str) -> None:
+def drop_database(server: str, name: str) -> None:
     import psycopg
 
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def main() -> None:
@@ -557,6 +560,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="artifact to activate (default: shipped)")
     parser.add_argument("--no-explain", action="store_true", help="SCORING_EXPLAIN=false")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--scratch-db", default="toxmod_bench_pipeline", help="created, dropped")
+    parser.add_argument("--redis-dbs", default="13,12", help="broker,cache dbs (flushed)")
     parser.add_argument("--max-seconds", type=float, default=1800.0, help="bound on the run")
     args = parser.parse_args()
 
@@ -575,7 +580,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        drop_database(server)
+        drop_database(server, args.scratch_db)
     out = ROOT / "var" / "bench" / f"pipeline-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"\nfigures written to {out.relative_to(ROOT)}")
