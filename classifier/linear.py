@@ -76,6 +76,29 @@ class FeatureBlock:
         return len(self.vocabulary)
 
 
+#: Most words whose char n-gram columns are remembered for explanations (then it starts over).
+_WORD_GRAMS_MAX: Final = 200_000
+
+
+def _char_wb_columns(word: str, low_n: int, high_n: int, vocabulary: dict[str, int]) -> list[int]:
+    """Vocabulary columns of the char_wb n-grams of one word, as sklearn cuts them."""
+    padded = " " + word + " "
+    columns: list[int] = []
+    for n in range(low_n, high_n + 1):
+        start = 0
+        grams = [padded[start : start + n]]
+        while start + n < len(padded):
+            start += 1
+            grams.append(padded[start : start + n])
+        for gram in grams:
+            column = vocabulary.get(gram)
+            if column is not None:
+                columns.append(column)
+        if start == 0:  # sklearn counts a word shorter than n once
+            break
+    return columns
+
+
 #: Largest scored batch whose features are kept for explaining it (evaluation sets are not).
 _REMEMBERED_BATCH_ROWS: Final = 4096
 
@@ -120,6 +143,9 @@ class LinearBackend:
         # The last scored batch's texts and features: explaining a batch right after scoring
         # it (what a worker does) reuses them instead of vectorising the texts a second time.
         self._last_batch: tuple[dict[str, int], sp.csr_matrix] | None = None
+        # Per (block, word): the in-vocabulary char n-gram columns of the word. Words repeat
+        # (Zipf), so explanations mostly look them up instead of cutting n-grams again.
+        self._word_grams: dict[tuple[int, str], list[int]] = {}
 
     @staticmethod
     def _rebuild(block: FeatureBlock) -> TfidfVectorizer | None:
@@ -227,7 +253,11 @@ class LinearBackend:
         lowered = "".join(lowered_chars)
         found: list[tuple[int, int, float]] = []
         offset = 0
-        for block, vocabulary in zip(self.blocks, self._vocabularies(), strict=True):
+        if len(self._word_grams) > _WORD_GRAMS_MAX:
+            self._word_grams.clear()
+        for index, (block, vocabulary) in enumerate(
+            zip(self.blocks, self._vocabularies(), strict=True)
+        ):
             settings = block.settings
             low_n, high_n = (int(n) for n in settings["ngram_range"])
             text = lowered if settings.get("lowercase", True) else normalized
@@ -246,19 +276,11 @@ class LinearBackend:
             elif settings["analyzer"] == "char_wb":
                 for match in re.finditer(r"\S+", text):
                     unit = int(unit_of[src[match.start()]])
-                    padded = " " + match.group() + " "
-                    for n in range(low_n, high_n + 1):
-                        start = 0
-                        grams = [padded[start : start + n]]
-                        while start + n < len(padded):
-                            start += 1
-                            grams.append(padded[start : start + n])
-                        for gram in grams:
-                            column = vocabulary.get(gram)
-                            if column is not None:
-                                found.append((offset + column, unit, 1.0))
-                        if start == 0:  # sklearn counts a word shorter than n once
-                            break
+                    columns = self._word_grams.get((index, match.group()))
+                    if columns is None:
+                        columns = _char_wb_columns(match.group(), low_n, high_n, vocabulary)
+                        self._word_grams[(index, match.group())] = columns
+                    found.extend((offset + column, unit, 1.0) for column in columns)
             offset += block.n_features
         return found
 

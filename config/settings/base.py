@@ -175,6 +175,9 @@ SCORING_PENDING_TIMEOUT_SECONDS = env.int("SCORING_PENDING_TIMEOUT_SECONDS", def
 SCORING_EXPLAIN = env.bool("SCORING_EXPLAIN", default=True)
 #: Spans weighing less than this share of a label's strongest span are not kept.
 EXPLANATION_MIN_SHARE = env.float("EXPLANATION_MIN_SHARE", default=0.25)
+#: Commit a scoring batch that sends no webhook without waiting for the disk (PostgreSQL);
+#: a database crash can then only make such a batch be scored again (services/scoring.py).
+SCORING_ASYNC_COMMIT = env.bool("SCORING_ASYNC_COMMIT", default=True)
 #: How long a text's scores stay in the score cache (seconds; 0 turns the cache off). Repeats
 #: of a text (spam waves, reposts) within this time are scored once per model version.
 SCORE_CACHE_SECONDS = env.int("SCORE_CACHE_SECONDS", default=24 * 3600)
