@@ -26,6 +26,7 @@ figures as JSON under var/bench/.
     .venv/bin/python bench/pipeline.py                     # N=4096, about 3 minutes
     .venv/bin/python bench/pipeline.py --soak 600          # plus the 10-minute memory run
     .venv/bin/python bench/pipeline.py --model DIR         # another artifact (e.g. a transformer)
+    .venv/bin/python bench/pipeline.py --profile           # where the workers' time goes (py-spy)
 """
 
 from __future__ import annotations
@@ -128,8 +129,6 @@ class Stack:
                 "scoring,default,webhooks",
                 "--concurrency",
                 str(self.worker_processes),
-                "--prefetch-multiplier",
-                "1",
                 "--without-gossip",
                 "--without-mingle",
                 "--hostname",
@@ -275,6 +274,73 @@ def model_only_rate(
     return len(texts) / elapsed, flagged / len(texts)
 
 
+# --- where the workers' time goes ------------------------------------------------------------
+
+#: Sample categories of the pool processes, by the file of the innermost frame that names one
+#: (py-spy writes frames as "function (package/module.py:line)").
+PROFILE_CATEGORIES = (
+    ("waiting for a task", ("(billiard/connection.py", "(billiard/queues.py")),
+    ("model", ("(classifier/", "(sklearn/", "(numpy/", "(scipy/", "(torch/", "(transformers/")),
+    ("database", ("(psycopg", "(django/db/")),
+    ("score cache", ("(django/core/cache", "(redis/")),
+    ("celery, kombu", ("(kombu/", "(celery/", "(billiard/")),
+    ("pipeline code", ("(moderation/", "(workers/", "(json/")),
+)
+
+
+class Profiler:
+    """py-spy sampling the worker and its pool processes while it runs; no code change."""
+
+    def __init__(self, pid: int, out: Path) -> None:
+        self.out = out
+        self.process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "py-spy"),
+                "record",
+                "--pid",
+                str(pid),
+                "--subprocesses",
+                "--rate",
+                "250",
+                "--format",
+                "raw",
+                "--output",
+                str(out),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(1.0)  # attached before the clock starts
+
+    def stop(self) -> dict[str, float]:
+        """Share of the samples per category: the pool processes' by what they were doing,
+        and the main process's as one figure."""
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+        counts: dict[str, int] = {}
+        for line in self.out.read_text(errors="replace").splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue
+            frames = stack.split(";")
+            if sum(frame.startswith("process ") for frame in frames) < 2:
+                # The main process: it takes tasks from the broker and hands them out.
+                counts["worker main process"] = counts.get("worker main process", 0) + int(count)
+                continue
+            category = "other"
+            for frame in reversed(frames):
+                found = next(
+                    (name for name, marks in PROFILE_CATEGORIES if any(m in frame for m in marks)),
+                    None,
+                )
+                if found is not None:
+                    category = found
+                    break
+            counts[category] = counts.get(category, 0) + int(count)
+        total = sum(counts.values()) or 1
+        return {name: count / total for name, count in sorted(counts.items())}
+
+
 # --- phases --------------------------------------------------------------------------------
 
 
@@ -351,7 +417,7 @@ class Bench:
 
     # drain ---------------------------------------------------------------------------------
 
-    def drain(self, texts: Sequence[str]) -> dict[str, float]:
+    def drain(self, texts: Sequence[str], profile: Path | None = None) -> dict[str, Any]:
         from django.db.models import Max
         from django.utils import timezone
 
@@ -374,6 +440,9 @@ class Bench:
         created = Comment.objects.bulk_create(rows, batch_size=2000)
         if not comments_publish([comment.pk for comment in created]):
             raise SystemExit("could not enqueue the drain comments")
+        profiler = None
+        if profile is not None:
+            profiler = Profiler(self.stack.processes["worker"].pid, profile)
         time.sleep(0.5)  # the broker holds every task before the clock starts
         started = time.time()
         self.scoring(on=True)
@@ -382,7 +451,14 @@ class Bench:
             last=Max("scored_at")
         )["last"]
         seconds = finished.timestamp() - started
-        return {"comments": len(texts), "seconds": seconds, "rate": len(texts) / seconds}
+        result: dict[str, Any] = {
+            "comments": len(texts),
+            "seconds": seconds,
+            "rate": len(texts) / seconds,
+        }
+        if profiler is not None:
+            result["profile"] = profiler.stop()
+        return result
 
     # intake --------------------------------------------------------------------------------
 
@@ -560,6 +636,9 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="artifact to activate (default: shipped)")
     parser.add_argument("--no-explain", action="store_true", help="SCORING_EXPLAIN=false")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the workers during the first drain"
+    )
     parser.add_argument("--scratch-db", default="toxmod_bench_pipeline", help="created, dropped")
     parser.add_argument("--redis-dbs", default="13,12", help="broker,cache dbs (flushed)")
     parser.add_argument("--max-seconds", type=float, default=1800.0, help="bound on the run")
@@ -632,13 +711,16 @@ def run(args: argparse.Namespace, scales: list[int], stack: Stack) -> dict[str, 
     bench.drain(take(args.batch_size * args.workers * 2))
 
     drains, model_only = [], []
-    for scale in scales:
+    for index, scale in enumerate(scales):
         chunk = take(n * scale)
         rate, flagged = model_only_rate(
             artifact, chunk, args.batch_size, args.workers, bench.platform
         )
         model_only.append({"comments": len(chunk), "rate": rate, "flagged_share": flagged})
-        drains.append(bench.drain(chunk))
+        profile = None
+        if args.profile and index == 0:
+            profile = ROOT / "var" / "bench" / f"pipeline-profile-{time.strftime('%H%M%S')}.txt"
+        drains.append(bench.drain(chunk, profile))
         print(
             f"  drain {len(chunk):>6}: {drains[-1]['rate']:8.0f}/s   model-only "
             f"{rate:8.0f}/s   ratio {drains[-1]['rate'] / rate:.2f}   flagged {flagged:.0%}",
@@ -703,6 +785,8 @@ def print_table(results: dict[str, Any]) -> None:
                 f"{drain['seconds'] / n * 1000:.2f} s per 1k",
             )
         )
+    for name, share in results["drain"][0].get("profile", {}).items():
+        rows.append((f"worker time, {name}", f"{share:.0%}", "py-spy samples, first drain"))
     single, batch = results["intake"]["1"], results["intake"]["500"]
     rows.append(("intake, 1 per request", f"{single['rate']:,.0f}/s", "baseline"))
     rows.append(

@@ -278,7 +278,11 @@ CELERY_RESULT_EXPIRES = timedelta(hours=1)
 CELERY_RESULT_EXTENDED = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Scoring tasks are short (tens of ms) and idempotent: a few tasks waiting in the worker keep
+# its pool processes busy instead of idle while the next message comes from the broker (the
+# profile in docs/performance.md). A killed worker's prefetched tasks come back, and the
+# sweeper re-enqueues anything left pending.
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("WORKER_PREFETCH_MULTIPLIER", default=4)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "moderation.comments.score": {"queue": "scoring"},

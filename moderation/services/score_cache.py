@@ -2,7 +2,7 @@
 
 Spam waves and reposts send the same text many times; the model's output for a text depends only
 on the text and the model version, so workers keep each result in the cache (Redis in
-production, `CACHE_URL`) under the version and the SHA-256 of the text, with the explanation
+production, `CACHE_URL`) under the version and a 128-bit hash of the text, with the explanation
 spans computed so far. A new version starts with an empty cache by construction (the version is
 in the key). The cache is an optimisation only: when it is unreachable, scoring goes on without it.
 """
@@ -32,12 +32,13 @@ class CachedScore:
 
 
 def text_digest(text: str) -> str:
-    """The cache's name for a text: SHA-256 of its UTF-8 bytes, hex."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    """The cache's name for a text: a 128-bit BLAKE2b of its UTF-8 bytes, hex."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _key(model_version: str, digest: str) -> str:
-    return f"toxmod:score:{model_version}:{digest}"
+    # Short keys: the cache framework validates every key character by character.
+    return f"score:{model_version}:{digest}"
 
 
 def score_cache_get_many(*, model_version: str, digests: Sequence[str]) -> dict[str, CachedScore]:

@@ -190,9 +190,7 @@ def _explain(
         logger.exception("Explaining %d text(s) failed; scores are kept.", len(digests))
         return
     for digest, spans in zip(digests, found, strict=True):
-        results[digest].explanation.update(
-            {label: spans[label] for label in wanted[digest]}
-        )
+        results[digest].explanation.update({label: spans[label] for label in wanted[digest]})
 
 
 def _apply_model(
