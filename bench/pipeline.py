@@ -75,16 +75,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def sample_texts(count: int, seed: int) -> list[str]:
-    """`count` distinct real texts, a seeded sample across every public set."""
-    import random
+class TextSupply:
+    """Distinct real texts, a seeded shuffle of every public set, handed out in order.
 
-    from training.datasets import load_all
+    No text is handed out twice: once the data is used up (a long soak), texts come round
+    again with a counter appended, so the score cache never answers for the model."""
 
-    texts = sorted({text for text in load_all().texts if text.strip()})
-    if len(texts) < count:
-        raise SystemExit(f"only {len(texts)} distinct texts in the data; asked for {count}")
-    return random.Random(seed).sample(texts, count)
+    def __init__(self, seed: int) -> None:
+        import random
+
+        from training.datasets import load_all
+
+        self.texts = sorted({text for text in load_all().texts if text.strip()})
+        random.Random(seed).shuffle(self.texts)
+        self.handed_out = 0
+
+    def take(self, count: int) -> list[str]:
+        taken = []
+        for index in range(self.handed_out, self.handed_out + count):
+            round_, position = divmod(index, len(self.texts))
+            text = self.texts[position]
+            taken.append(text if round_ == 0 else f"{text} ({round_})")
+        self.handed_out += count
+        return taken
 
 
 # --- the stack --------------------------------------------------------------------------------
@@ -678,8 +691,8 @@ def run(args: argparse.Namespace, scales: list[int], stack: Stack) -> dict[str, 
     if args.model is not None:
         model_version_register(artifact_dir=args.model.resolve(), activate=True)
     n = args.comments
-    live_needed = int(args.live_seconds * 4000) + int(args.soak * 4000)
-    texts = sample_texts(n * sum(scales) + args.intake_comments + 1000 + live_needed, args.seed)
+    supply = TextSupply(args.seed)
+    take = supply.take
     stack.start()
     sampler = MemorySampler(stack)
     bench = Bench(args, stack)
@@ -700,12 +713,6 @@ def run(args: argparse.Namespace, scales: list[int], stack: Stack) -> dict[str, 
         "backend": bench.model_version.backend,
         "args": {k: str(v) for k, v in vars(args).items()},
     }
-    cursor = 0
-
-    def take(count: int) -> list[str]:
-        nonlocal cursor
-        cursor += count
-        return texts[cursor - count : cursor]
 
     # Warm-up: every pool process scores a batch (models loaded, connections open).
     bench.drain(take(args.batch_size * args.workers * 2))
