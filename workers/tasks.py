@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from moderation import metrics
 from moderation.errors import NoActiveModel
 from moderation.models import Platform
 from moderation.services.retraining import RetrainLocked, RetrainOptions, retrain_run
@@ -28,7 +29,13 @@ logger = logging.getLogger(__name__)
 )
 def score_comments(comment_ids: list[int]) -> None:
     """Score these comments (and others waiting) in one model call. Safe to run twice."""
-    comment_batch_score(comment_ids=comment_ids)
+    result = comment_batch_score(comment_ids=comment_ids)
+    metrics.scoring_batch_observe(
+        scored=result.scored,
+        flagged=result.flagged,
+        auto_removed=result.auto_removed,
+        waited_seconds=result.waited_seconds,
+    )
 
 
 @shared_task(name="moderation.comments.sweep_pending")
@@ -68,4 +75,4 @@ def retrain_from_corrections(backend: str | None = None, trigger: str = "schedul
             options=RetrainOptions(backend=backend or settings.RETRAIN_BACKEND, trigger=trigger)
         )
     except RetrainLocked as exc:
-        logger.info("Retrain not started: %s", exc.message)
+        logger.info("Retrain not started: %s", exc.message, extra={"trigger": trigger})
