@@ -45,14 +45,18 @@ COMMENTS_SCORED = Counter(
     "Comments scored by workers, by outcome (allowed, flagged, auto_removed).",
     ["outcome"],
 )
+# Every metric has labels, so none writes a sample file before its first observation: a Celery
+# worker imports this module before it has chosen its own folder (config/prometheus.py).
 SCORING_LATENCY = Histogram(
     "toxmod_scoring_latency_seconds",
-    "Seconds from a comment's creation until a worker scored it.",
+    "Seconds from a comment's creation until a worker scored it, by model version.",
+    ["model_version"],
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600),
 )
 SCORING_BATCH_SIZE = Histogram(
     "toxmod_scoring_batch_size",
-    "Comments per scoring batch (one model call each).",
+    "Comments per scoring batch (one model call each), by model version.",
+    ["model_version"],
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
 )
 MODEL_CALL_SECONDS = Histogram(
@@ -71,17 +75,23 @@ WEBHOOK_RESULTS = ("success", "http_error", "network_error", "refused")
 
 
 def scoring_batch_observe(
-    *, scored: int, flagged: int, auto_removed: int, waited_seconds: Sequence[float]
+    *,
+    model_version: str,
+    scored: int,
+    flagged: int,
+    auto_removed: int,
+    waited_seconds: Sequence[float],
 ) -> None:
     """Count one scoring batch: its size, its outcomes, and how long each comment waited."""
     if not scored:
         return  # a task that found its comments already scored made no model call
-    SCORING_BATCH_SIZE.observe(scored)
+    SCORING_BATCH_SIZE.labels(model_version).observe(scored)
     COMMENTS_SCORED.labels("allowed").inc(scored - flagged - auto_removed)
     COMMENTS_SCORED.labels("flagged").inc(flagged)
     COMMENTS_SCORED.labels("auto_removed").inc(auto_removed)
+    latency = SCORING_LATENCY.labels(model_version)
     for seconds in waited_seconds:
-        SCORING_LATENCY.observe(max(0.0, seconds))
+        latency.observe(max(0.0, seconds))
 
 
 def webhook_attempt_observe(*, result: str) -> None:

@@ -31,6 +31,7 @@ def score_comments(comment_ids: list[int]) -> None:
     """Score these comments (and others waiting) in one model call. Safe to run twice."""
     result = comment_batch_score(comment_ids=comment_ids)
     metrics.scoring_batch_observe(
+        model_version=result.model_version,
         scored=result.scored,
         flagged=result.flagged,
         auto_removed=result.auto_removed,
