@@ -27,6 +27,7 @@ from prometheus_client import (  # noqa: E402
     Counter,
     Histogram,
     generate_latest,
+    start_http_server,
 )
 from prometheus_client.context_managers import Timer  # noqa: E402
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric  # noqa: E402
@@ -199,3 +200,18 @@ def metrics_render() -> bytes:
     registry.register(_SampleFiles(Path(settings.PROMETHEUS_MULTIPROC_DIR)))
     registry.register(_ScrapeTimeReadings())
     return generate_latest(registry)
+
+
+def metrics_http_serve(*, port: int) -> bool:
+    """Serve this server's own samples (its PROMETHEUS_MULTIPROC_DIR folder) on `port`, from a
+    background thread. False, logged, when the port is taken: a worker never fails to start
+    over its metrics."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_SampleFiles(Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])))
+    try:
+        start_http_server(port, registry=registry)
+    except OSError:
+        logger.warning("Cannot serve worker metrics on port %d.", port, exc_info=True)
+        return False
+    logger.info("Serving worker metrics on port %d.", port)
+    return True

@@ -189,6 +189,9 @@ MODEL_STORE_DIR = Path(env.str("MODEL_STORE_DIR", default=str(VAR_DIR / "models"
 PROMETHEUS_MULTIPROC_DIR = prometheus_root()
 #: When set, `/metrics` wants `Authorization: Bearer <token>`; when empty, it is open.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+#: When not 0, each Celery worker serves its own samples on this port (`/metrics`, no token),
+#: for workers on machines without a web process. One worker per port and host.
+METRICS_WORKER_PORT = env.int("METRICS_WORKER_PORT", default=0)
 #: How long `/readyz` waits for the broker to answer, in seconds.
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
 #: The `Retry-After` (seconds) of a 503 from `/readyz`.
