@@ -115,6 +115,13 @@ class _SampleFiles(Collector):
         self.root = root
 
     def collect(self) -> Iterable[Metric]:
+        try:
+            return self._merge()
+        except FileNotFoundError:
+            # A server restarted between listing and reading and emptied its folder.
+            return self._merge()
+
+    def _merge(self) -> Iterable[Metric]:
         files = sorted(str(path) for path in self.root.glob("*.db"))
         files += sorted(str(path) for path in self.root.glob("*/*.db"))
         return MultiProcessCollector.merge(files, accumulate=True)  # type: ignore[no-untyped-call,no-any-return]
