@@ -3,6 +3,7 @@ model is missing."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -201,3 +202,33 @@ def test_probes_refuse_writes_with_a_json_error(client: Client, path: str) -> No
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
     assert response["Allow"] == "GET, HEAD"
+
+
+def test_with_the_database_down_only_readiness_fails(settings: Any) -> None:
+    """A web process whose database refuses connections: alive, not ready, metrics still
+    served (without the database readings)."""
+    script = (
+        "import json, logging, django; django.setup(); logging.disable(logging.CRITICAL);"
+        "from django.test import Client; c = Client();"
+        "ready = c.get('/readyz'); metrics = c.get('/metrics');"
+        "print(json.dumps([c.get('/healthz').status_code, ready.status_code,"
+        " ready.json()['failing'], metrics.status_code,"
+        " 'toxmod_comments_pending ' in metrics.content.decode()]))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed_port()}/toxmod",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert json.loads(result.stdout) == [200, 503, ["database", "model"], 200, False]
