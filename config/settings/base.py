@@ -192,7 +192,7 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 #: When not 0, each Celery worker serves its own samples on this port (`/metrics`, no token),
 #: for workers on machines without a web process. One worker per port and host.
 METRICS_WORKER_PORT = env.int("METRICS_WORKER_PORT", default=0)
-#: How long `/readyz` waits for the broker to answer, in seconds.
+#: How long `/readyz` (and `/metrics`, for queue lengths) wait for the broker, in seconds.
 READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
 #: The `Retry-After` (seconds) of a 503 from `/readyz`.
 READINESS_RETRY_AFTER_SECONDS = env.int("READINESS_RETRY_AFTER_SECONDS", default=10)
