@@ -13,7 +13,10 @@ from config.prometheus import prometheus_dir_prepare, prometheus_root
 def test_a_starting_server_empties_its_own_folder_and_no_other(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("TOXMOD_PROMETHEUS_ROOT", raising=False)
+    # prometheus_dir_prepare sets both variables: set them here first, so that monkeypatch puts
+    # back what they were (or removes them) after the test.
+    monkeypatch.setenv("TOXMOD_PROMETHEUS_ROOT", "unset below")
+    monkeypatch.delenv("TOXMOD_PROMETHEUS_ROOT")
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     (tmp_path / "web").mkdir()
     (tmp_path / "web" / "counter_1.db").write_bytes(b"web samples")
