@@ -120,6 +120,8 @@ class Stack:
             "web",
             [
                 str(bin_dir / "gunicorn"),
+                "-c",
+                "config/gunicorn.py",
                 "config.wsgi:application",
                 "--bind",
                 f"127.0.0.1:{self.port}",
@@ -619,6 +621,7 @@ def prepare_environment(args: argparse.Namespace) -> tuple[dict[str, str], str]:
         "PYTHONUNBUFFERED": "1",
         "SCORING_BATCH_SIZE": str(args.batch_size),
         "TOXMOD_VAR_DIR": str(ROOT / "var" / "bench" / "pipeline-var"),
+        "PROMETHEUS_MULTIPROC_DIR": str(ROOT / "var" / "bench" / "pipeline-var" / "prometheus"),
     }
     if args.no_explain:
         env["SCORING_EXPLAIN"] = "false"

@@ -8,7 +8,7 @@ from celery import current_app, shared_task
 from celery.signals import worker_process_init
 from django.conf import settings
 
-from moderation import model_loader
+from moderation import metrics, model_loader
 from moderation.errors import NoActiveModel
 from moderation.models import Platform
 from moderation.services.retraining import RetrainLocked, RetrainOptions, retrain_run
@@ -49,7 +49,14 @@ def preload_active_model(**_: object) -> None:
 )
 def score_comments(comment_ids: list[int]) -> None:
     """Score these comments (and others waiting) in one model call. Safe to run twice."""
-    comment_batch_score(comment_ids=comment_ids)
+    result = comment_batch_score(comment_ids=comment_ids)
+    metrics.scoring_batch_observe(
+        model_version=result.model_version,
+        scored=result.scored,
+        flagged=result.flagged,
+        auto_removed=result.auto_removed,
+        waited_seconds=result.waited_seconds,
+    )
 
 
 @shared_task(name="moderation.comments.sweep_pending")
@@ -89,4 +96,4 @@ def retrain_from_corrections(backend: str | None = None, trigger: str = "schedul
             options=RetrainOptions(backend=backend or settings.RETRAIN_BACKEND, trigger=trigger)
         )
     except RetrainLocked as exc:
-        logger.info("Retrain not started: %s", exc.message)
+        logger.info("Retrain not started: %s", exc.message, extra={"trigger": trigger})

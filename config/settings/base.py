@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from config.env import BASE_DIR, env
+from config.logs import logging_config
+from config.prometheus import prometheus_root
 
 VAR_DIR = Path(env.str("TOXMOD_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -104,14 +106,11 @@ STORAGES = {
 # Serve admin assets straight from the apps in development, so `make run` needs no collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+#: "plain" text lines for a terminal, or "json": one JSON object a line, with the ids of the
+#: comments, deliveries and Celery task a line is about (production's default).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
 # --- REST API ---------------------------------------------------------------------------------
 
@@ -190,6 +189,21 @@ SCORING_SWEEP_INTERVAL_SECONDS = env.int("SCORING_SWEEP_INTERVAL_SECONDS", defau
 WORKER_TORCH_THREADS = env.int("WORKER_TORCH_THREADS", default=1)
 #: Where trained model artifacts are written (the shipped default lives in the package).
 MODEL_STORE_DIR = Path(env.str("MODEL_STORE_DIR", default=str(VAR_DIR / "models")))
+
+# --- operations: readiness and metrics ------------------------------------------------------
+
+#: Root folder of this host's Prometheus sample files (see config/prometheus.py); `/metrics`
+#: on the web sums every file under it.
+PROMETHEUS_MULTIPROC_DIR = prometheus_root()
+#: When set, `/metrics` wants `Authorization: Bearer <token>`; when empty, it is open.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+#: When not 0, each Celery worker serves its own samples on this port (`/metrics`, no token),
+#: for workers on machines without a web process. One worker per port and host.
+METRICS_WORKER_PORT = env.int("METRICS_WORKER_PORT", default=0)
+#: How long `/readyz` (and `/metrics`, for queue lengths) wait for the broker, in seconds.
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
+#: The `Retry-After` (seconds) of a 503 from `/readyz`.
+READINESS_RETRY_AFTER_SECONDS = env.int("READINESS_RETRY_AFTER_SECONDS", default=10)
 
 # --- retraining ---------------------------------------------------------------------------------
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 from config.env import env
+from config.prometheus import prometheus_root
 from config.settings.base import *  # noqa: F403
 from config.settings.base import broker_transport_options
 
@@ -38,3 +42,10 @@ WEBHOOK_RETRY_SCHEDULE_SECONDS = [
 ]
 WEBHOOK_RETRY_JITTER = 0.0
 WEBHOOK_LOCK_SECONDS = env.int("WEBHOOK_LOCK_SECONDS", default=60)
+
+# Each run keeps its metric samples apart from `make run`'s; the worker the tests start
+# inherits the variable and writes into the same folder.
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="toxmod-prometheus-")
+PROMETHEUS_MULTIPROC_DIR = prometheus_root()
+READINESS_TIMEOUT_SECONDS = 1.0

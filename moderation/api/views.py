@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -164,13 +162,3 @@ class CommentDetailApi(APIView):
         explain = request.query_params.get("explain", "false").lower() in {"1", "true", "yes"}
         serializer = CommentExplainedSerializer if explain else CommentOutputSerializer
         return Response(serializer(comment).data)
-
-
-def health(request: HttpRequest) -> JsonResponse:
-    """Liveness and database readiness for load balancers and compose health checks."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception as exc:
-        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
-    return JsonResponse({"status": "ok"})

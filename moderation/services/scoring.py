@@ -271,6 +271,10 @@ class ScoreBatchResult:
     scored: int
     flagged: int
     auto_removed: int
+    #: The primary keys of the comments scored, and the seconds each waited from its creation
+    #: until it was scored (same order).
+    comment_ids: tuple[int, ...] = ()
+    waited_seconds: tuple[float, ...] = ()
 
 
 def comment_batch_score(
@@ -311,14 +315,23 @@ def comment_batch_score(
 
     flagged = sum(1 for comment in comments if comment.status == CommentStatus.FLAGGED)
     removed = sum(1 for comment in comments if comment.status == CommentStatus.AUTO_REMOVED)
+    scored_ids = tuple(comment.pk for comment in comments)
     logger.info(
         "Scored %d comment(s) with %s: %d flagged, %d auto-removed.",
         len(comments),
         model_version.version,
         flagged,
         removed,
+        extra={"comment_ids": list(scored_ids), "model_version": model_version.version},
     )
-    return ScoreBatchResult(model_version.version, len(comments), flagged, removed)
+    waited = tuple(
+        (comment.scored_at - comment.created_at).total_seconds()
+        for comment in comments
+        if comment.scored_at is not None
+    )
+    return ScoreBatchResult(
+        model_version.version, len(comments), flagged, removed, scored_ids, waited
+    )
 
 
 @dataclass(frozen=True)
@@ -376,5 +389,6 @@ def comments_rescore(
         model_version.version,
         allowed,
         removed,
+        extra={"model_version": model_version.version},
     )
     return RescoreResult(model_version.version, rescored, allowed, removed)
