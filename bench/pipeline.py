@@ -620,8 +620,8 @@ def prepare_environment(args: argparse.Namespace) -> tuple[dict[str, str], str]:
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
         "SCORING_BATCH_SIZE": str(args.batch_size),
-        "TOXMOD_VAR_DIR": str(ROOT / "var" / "bench" / "pipeline-var"),
-        "PROMETHEUS_MULTIPROC_DIR": str(ROOT / "var" / "bench" / "pipeline-var" / "prometheus"),
+        "TOXMOD_VAR_DIR": str(ROOT / "var" / "bench" / args.scratch_db),
+        "PROMETHEUS_MULTIPROC_DIR": str(ROOT / "var" / "bench" / args.scratch_db / "prometheus"),
     }
     if args.no_explain:
         env["SCORING_EXPLAIN"] = "false"
@@ -662,7 +662,7 @@ def main() -> None:
 
     scales = [int(s) for s in args.scales.split(",")]
     env, server = prepare_environment(args)
-    log_dir = ROOT / "var" / "bench" / "pipeline-logs"
+    log_dir = ROOT / "var" / "bench" / args.scratch_db / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     stack = Stack(env, log_dir, args.web_workers, args.workers)
     watchdog = threading.Timer(args.max_seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
