@@ -143,6 +143,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Named enums instead of hashed names for the two `status` choice sets.
+    "ENUM_NAME_OVERRIDES": {
+        "CommentStatusEnum": "moderation.models.comments.CommentStatus",
+        "DeliveryStatusEnum": "moderation.models.webhooks.DeliveryStatus",
+    },
 }
 
 # Cache: the throttle counters and key last-used stamps. Local memory unless Redis is given.
@@ -177,6 +182,11 @@ SCORING_EXPLAIN = env.bool("SCORING_EXPLAIN", default=True)
 EXPLANATION_MIN_SHARE = env.float("EXPLANATION_MIN_SHARE", default=0.25)
 #: How often the sweeper looks for such comments.
 SCORING_SWEEP_INTERVAL_SECONDS = env.int("SCORING_SWEEP_INTERVAL_SECONDS", default=60)
+#: Scoring attempts on which the model raises for one comment alone before that comment is
+#: marked `failed` (with its error) instead of being retried for ever.
+SCORING_MAX_ATTEMPTS = env.int("SCORING_MAX_ATTEMPTS", default=3)
+#: Longest error text kept on a failed comment, in characters.
+SCORING_ERROR_MAX_CHARS = env.int("SCORING_ERROR_MAX_CHARS", default=2000)
 
 #: Threads torch may use in one worker process (transformer models); run one process per core.
 WORKER_TORCH_THREADS = env.int("WORKER_TORCH_THREADS", default=1)
