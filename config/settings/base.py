@@ -45,6 +45,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees a view's exception first: a lost database is a 503, not a 500 page.
+    "moderation.api.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -80,6 +82,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+#: Seconds a client is told to wait (`Retry-After`) when the database cannot be reached and the
+#: API answers 503 database_unavailable.
+DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int(
+    "DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS", default=5
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
