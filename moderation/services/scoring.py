@@ -191,7 +191,9 @@ def comment_batch_score(
         # A comment the model raises on is set aside (failed after SCORING_MAX_ATTEMPTS), so
         # one poison text never holds up the rest of its batch.
         comments = comments_score_isolating_failures(
-            comments=comments, score=lambda batch: _apply_model(batch, model_version, model)
+            comments=comments,
+            score=lambda batch: _apply_model(batch, model_version, model),
+            model_check=lambda: model.predict_proba([""]),
         )
         # The outbox: deliveries commit with the outcome they report, or not at all.
         webhook_events_emit(comment_outcome_events(comments))

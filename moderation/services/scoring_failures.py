@@ -89,23 +89,35 @@ def _attempt_record(culprit: _Culprit) -> None:
     )
 
 
+def _model_works(model_check: Callable[[], object]) -> bool:
+    try:
+        model_check()
+    except Exception:
+        return False
+    return True
+
+
 def comments_score_isolating_failures(
-    *, comments: Sequence[Comment], score: Callable[[Sequence[Comment]], None]
+    *,
+    comments: Sequence[Comment],
+    score: Callable[[Sequence[Comment]], None],
+    model_check: Callable[[], object],
 ) -> list[Comment]:
     """Run `score` (one model call and its write-back) on the comments, setting aside any
     comment it raises on; return the comments that were scored.
 
     Call it inside the transaction that holds the comments' row locks. A comment `score`
     raises on by itself gets an attempt counted and its error kept, and becomes `failed` at
-    `SCORING_MAX_ATTEMPTS`. Database errors are not a comment's fault and propagate. If
-    every comment of a batch of several raises on its own, the model is broken rather than
-    a text: the first error propagates and no attempt is counted, so nothing is failed for it.
+    `SCORING_MAX_ATTEMPTS`. Database errors are not a comment's fault and propagate.
+    `model_check()` is a model call on a harmless text, made only when no comment could be
+    scored: if it raises too, the model is broken rather than the texts, so the first error
+    propagates and no attempt is counted (nothing is failed for a broken model).
     """
     batch = list(comments)
     scored: list[Comment] = []
     culprits: list[_Culprit] = []
     _score_or_split(batch, score, scored, culprits)
-    if culprits and not scored and len(batch) > 1:
+    if culprits and not scored and not _model_works(model_check):
         raise culprits[0].error
     for culprit in culprits:
         _attempt_record(culprit)

@@ -7,7 +7,8 @@ linear artifact in `inner/` and a `fault_injection.json` with what to inject:
 
 - `delay_seconds`: each model call sleeps this long first (a batch a test can kill mid-way);
 - `started_marker`: a file touched when a model call starts (the test waits for it);
-- `poison_token`: a model call raises ValueError if any of its texts contains this token.
+- `poison_token`: a model call raises ValueError if any of its texts contains this token
+  (every call, with an empty token: a broken model).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class FaultInjectionBackend:
     def predict_proba(self, texts: Sequence[str]) -> Any:
         if self.started_marker:
             Path(self.started_marker).touch()
-        if self.poison_token and any(self.poison_token in text for text in texts):
+        if self.poison_token is not None and any(self.poison_token in text for text in texts):
             raise ValueError(f"fault injection: a text contains the poison {self.poison_token!r}")
         if self.delay_seconds:
             time.sleep(self.delay_seconds)

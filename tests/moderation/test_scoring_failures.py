@@ -91,14 +91,16 @@ def test_after_the_last_attempt_the_comment_is_failed_and_the_sweeper_leaves_it(
     assert comments_sweep_pending(older_than=timedelta(minutes=2)) == 0
 
 
-def test_a_model_that_raises_on_every_comment_fails_none_of_them(
-    fault_model: Any, platform: Any, comment_factory: Any
+@pytest.mark.parametrize("batch", [4, 1])
+def test_a_model_that_raises_on_everything_fails_no_comment(
+    fault_model: Any, platform: Any, comment_factory: Any, batch: int
 ) -> None:
-    fault_model("the")  # every text below has it: the model is broken, not the comments
-    comments = [comment_factory(platform=platform, text=f"the text number {n}") for n in range(4)]
+    fault_model("")  # a broken model: it raises on every text, harmless ones included
+    comments = [comment_factory(platform=platform, text=TEXTS[n]) for n in range(batch)]
 
-    with pytest.raises(ValueError, match="poison"):
-        comment_batch_score(comment_ids=[c.pk for c in comments])
+    for _ in range(3):
+        with pytest.raises(ValueError, match="poison"):
+            comment_batch_score(comment_ids=[c.pk for c in comments])
 
     assert (
         list(
@@ -106,8 +108,24 @@ def test_a_model_that_raises_on_every_comment_fails_none_of_them(
                 "status", "scoring_attempts"
             )
         )
-        == [("pending", 0)] * 4
+        == [("pending", 0)] * batch
     )
+
+
+def test_comments_that_all_raise_while_the_model_works_are_each_blamed(
+    fault_model: Any, platform: Any, comment_factory: Any
+) -> None:
+    fault_model(POISON)
+    comments = [comment_factory(platform=platform, text=f"{POISON} {n}") for n in range(2)]
+
+    result = comment_batch_score(comment_ids=[c.pk for c in comments])
+
+    assert result.scored == 0
+    assert list(
+        Comment.objects.filter(pk__in=[c.pk for c in comments]).values_list(
+            "scoring_attempts", flat=True
+        )
+    ) == [1, 1]
 
 
 def test_retrying_failed_comments_puts_them_back_in_the_queue(
