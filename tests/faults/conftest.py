@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass, fields
@@ -164,6 +165,8 @@ def outcome_count(
 @pytest.fixture(scope="session")
 def fault_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """A Redis of our own as the broker: scenarios stop it; the machine's Redis is never touched."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("tests/faults needs redis-server on the PATH (apt-get install redis-server).")
     folder = tmp_path_factory.mktemp("redis")
     server = RedisServer(folder / "redis.log", folder).start()
     yield server

@@ -5,8 +5,10 @@ Its manifest names the backend `fault_injection`, which only processes that call
 `tests.faults.worker_app`); production code never knows the name. The artifact holds the real
 linear artifact in `inner/` and a `fault_injection.json` with what to inject:
 
-- `delay_seconds`: each model call sleeps this long first (a batch a test can kill mid-way);
 - `started_marker`: a file touched when a model call starts (the test waits for it);
+- `hold_file`: while this file exists, a model call waits (up to a minute) before scoring:
+  a batch stays in the middle of its model call, rows locked, until the test kills the worker
+  or deletes the file;
 - `poison_token`: a model call raises ValueError if any of its texts contains this token
   (every call, with an empty token: a broken model).
 """
@@ -33,8 +35,8 @@ _FAULTS_FILE = "fault_injection.json"
 @dataclass
 class FaultInjectionBackend:
     inner: ToxicityBackend
-    delay_seconds: float = 0.0
     started_marker: str | None = None
+    hold_file: str | None = None
     poison_token: str | None = None
     name: str = FAULT_BACKEND
 
@@ -43,8 +45,9 @@ class FaultInjectionBackend:
             Path(self.started_marker).touch()
         if self.poison_token is not None and any(self.poison_token in text for text in texts):
             raise ValueError(f"fault injection: a text contains the poison {self.poison_token!r}")
-        if self.delay_seconds:
-            time.sleep(self.delay_seconds)
+        deadline = time.monotonic() + 60
+        while self.hold_file and Path(self.hold_file).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         return self.inner.predict_proba(texts)
 
 
@@ -63,16 +66,16 @@ def write_fault_model(
     *,
     inner_dir: Path,
     version: str,
-    delay_seconds: float = 0.0,
     started_marker: Path | None = None,
+    hold_file: Path | None = None,
     poison_token: str | None = None,
 ) -> Path:
     """Write a fault-injection artifact around the linear artifact at `inner_dir`."""
     out_dir.mkdir(parents=True)
     shutil.copytree(inner_dir, out_dir / "inner")
     faults = {
-        "delay_seconds": delay_seconds,
         "started_marker": str(started_marker) if started_marker else None,
+        "hold_file": str(hold_file) if hold_file else None,
         "poison_token": poison_token,
     }
     faults_path = out_dir / _FAULTS_FILE

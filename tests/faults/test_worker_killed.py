@@ -28,9 +28,9 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
 ) -> None:
     from moderation.services.webhooks import webhook_endpoint_create
 
-    started = tmp_path / "model-call-started"
-    # Each model call takes a second: long enough to be killed in the middle of one.
-    activate_fault_model("faults-slow", delay_seconds=1.0, started_marker=started)
+    started, hold = tmp_path / "model-call-started", tmp_path / "hold-model-calls"
+    hold.touch()  # model calls wait while it exists: the kill lands in the middle of one
+    activate_fault_model("faults-held", started_marker=started, hold_file=hold)
     webhook_endpoint_create(platform=platform_api.platform, url=webhook_receiver.url)
     posting = Posting()
     for n in range(COMMENTS):
@@ -45,6 +45,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
     assert pending == COMMENTS
     assert not CommentScore.objects.exists()
 
+    hold.unlink()
     start_worker()  # the sweeper (and the broker's redelivery) hand the batch to it
     wait_for(lambda: not Comment.objects.filter(status=CommentStatus.PENDING).exists(), timeout=90)
     flagged = Comment.objects.filter(
