@@ -30,8 +30,13 @@ def test_comments_posted_while_redis_is_down_are_accepted_and_scored_after_it_is
     webhook_endpoint_create(platform=platform_api.platform, url=webhook_receiver.url)
     start_worker()
     posting = Posting()
-    for n in range(6):
-        assert posting.record(platform_api.post_comment(f"redis-{n}", comment_text(n))).ok
+    # One request, one scoring task: once they are scored no task is left in the queue.
+    first = platform_api.post_batch([(f"redis-{n}", comment_text(n)) for n in range(6)])
+    assert first.status_code == 202
+    posting.posted += 6
+    assert posting.accepted is not None
+    posting.accepted += [item["id"] for item in first.json()["comments"]]
+    wait_for(lambda: not Comment.objects.filter(status=CommentStatus.PENDING).exists(), timeout=60)
 
     fault_redis.stop()  # no persistence: whatever was queued in it is gone too
     log_size = len(web_server.log)
@@ -48,6 +53,11 @@ def test_comments_posted_while_redis_is_down_are_accepted_and_scored_after_it_is
     finally:
         fault_redis.start()
 
+    # Nothing else is posted until they are scored: no later batch can top up with them, so
+    # the sweeper's re-enqueue is what brings them to a worker.
+    wait_for(lambda: not stored.filter(status=CommentStatus.PENDING).exists(), timeout=90)
+    # The sweeper re-enqueued those past the timeout; a batch takes the other pending ones along.
+    assert max(stored.values_list("enqueue_count", flat=True)) >= 2
     for n in range(12, 18):
         assert posting.record(platform_api.post_comment(f"redis-{n}", comment_text(n))).ok
     wait_for(lambda: not Comment.objects.filter(status=CommentStatus.PENDING).exists(), timeout=90)
