@@ -13,7 +13,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -303,19 +303,23 @@ def platform_api(web_server: WebServer, platform: Any, issued_key: Any) -> Platf
 
 @dataclass
 class Posting:
-    """Comments posted in a scenario: how many were sent, and the ids of those accepted."""
+    """Comments posted in a scenario: how many were sent, and the API ids of those accepted."""
 
     posted: int = 0
-    accepted: list[str] | None = None
-
-    def __post_init__(self) -> None:
-        self.accepted = []
+    accepted: list[str] = field(default_factory=list)
 
     def record(self, response: requests.Response) -> requests.Response:
+        """Count one posted comment, and keep its id if it was accepted (2xx)."""
         self.posted += 1
         if 200 <= response.status_code < 300:
-            assert self.accepted is not None
             self.accepted.append(response.json()["id"])
+        return response
+
+    def record_batch(self, size: int, response: requests.Response) -> requests.Response:
+        """Count a batch request of `size` comments (all accepted or none)."""
+        self.posted += size
+        if 200 <= response.status_code < 300:
+            self.accepted += [item["id"] for item in response.json()["comments"]]
         return response
 
 

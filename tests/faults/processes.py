@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import redis
@@ -28,9 +28,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait(what: str, ready: object, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait(
+    what: str, ready: Callable[[], bool], process: subprocess.Popen[bytes], log: Path
+) -> None:
     deadline = time.monotonic() + 60
-    while not ready():  # type: ignore[operator]
+    while not ready():
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"{what} did not start:\n{log.read_text(errors='replace')[-4000:]}")
         time.sleep(0.2)

@@ -33,11 +33,8 @@ def test_a_poison_comment_fails_after_bounded_retries_and_blocks_nothing(
     # One request, so the poison shares its batch (and its model call) with seven others.
     batch = [(f"poison-{n}", comment_text(n)) for n in range(12)]
     batch[3] = ("poison-3", f"a perfectly ordinary sentence {POISON}")
-    response = platform_api.post_batch(batch)
+    response = posting.record_batch(len(batch), platform_api.post_batch(batch))
     assert response.status_code == 202
-    posting.posted += len(batch)
-    assert posting.accepted is not None
-    posting.accepted += [item["id"] for item in response.json()["comments"]]
     poison_id = posting.accepted[3]
 
     poison = wait_for(

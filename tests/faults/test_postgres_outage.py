@@ -32,7 +32,7 @@ def test_with_postgres_unreachable_the_api_answers_503_and_recovers_by_itself(
     posting = Posting()
     for n in range(6):
         assert posting.record(platform_api.post_comment(f"pg-{n}", comment_text(n))).ok
-    first_id = (posting.accepted or [])[0]
+    first_id = (posting.accepted)[0]
 
     db_proxy.cut()  # drops the web server's open connections and refuses new ones
     log_size = len(web_server.log)
@@ -71,7 +71,7 @@ def test_with_postgres_unreachable_the_api_answers_503_and_recovers_by_itself(
         outcome_count(
             scenario="Postgres unreachable (web)",
             posted=posting.posted,
-            accepted_ids=posting.accepted or [],
+            accepted_ids=posting.accepted,
             receivers=[webhook_receiver],
         )
     )

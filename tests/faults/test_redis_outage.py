@@ -32,10 +32,7 @@ def test_comments_posted_while_redis_is_down_are_accepted_and_scored_after_it_is
     posting = Posting()
     # One request, one scoring task: once they are scored no task is left in the queue.
     first = platform_api.post_batch([(f"redis-{n}", comment_text(n)) for n in range(6)])
-    assert first.status_code == 202
-    posting.posted += 6
-    assert posting.accepted is not None
-    posting.accepted += [item["id"] for item in first.json()["comments"]]
+    assert posting.record_batch(6, first).status_code == 202
     wait_for(lambda: not Comment.objects.filter(status=CommentStatus.PENDING).exists(), timeout=60)
 
     fault_redis.stop()  # no persistence: whatever was queued in it is gone too
@@ -70,7 +67,7 @@ def test_comments_posted_while_redis_is_down_are_accepted_and_scored_after_it_is
         outcome_count(
             scenario="Redis stopped and restarted",
             posted=posting.posted,
-            accepted_ids=posting.accepted or [],
+            accepted_ids=posting.accepted,
             receivers=[webhook_receiver],
         )
     )

@@ -54,7 +54,7 @@ def test_a_receiver_that_was_down_gets_every_event_once_when_it_is_back(
             outcome_count(
                 scenario="webhook receiver down",
                 posted=posting.posted,
-                accepted_ids=posting.accepted or [],
+                accepted_ids=posting.accepted,
                 receivers=[receiver],
             )
         )

@@ -35,7 +35,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
     posting = Posting()
     for n in range(COMMENTS):
         posting.record(platform_api.post_comment(f"kill-{n}", comment_text(n)))
-    assert len(posting.accepted or []) == COMMENTS
+    assert len(posting.accepted) == COMMENTS
 
     worker = start_worker()
     wait_for(started.exists, timeout=60)  # a batch holds its rows and is inside the model
@@ -57,7 +57,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(
         outcome_count(
             scenario="worker SIGKILL mid-batch",
             posted=posting.posted,
-            accepted_ids=posting.accepted or [],
+            accepted_ids=posting.accepted,
             receivers=[webhook_receiver],
         )
     )
