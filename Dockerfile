@@ -14,6 +14,8 @@ COPY manage.py ./
 RUN pip install --no-cache-dir -c constraints.txt . \
     && DJANGO_SETTINGS_MODULE=config.settings.base python manage.py collectstatic --noinput
 
-RUN useradd --system --uid 1000 toxmod && mkdir -p /app/var && chown toxmod /app/var
+# The volumes mounted under var/ (models, metrics) start with these folders' owner.
+RUN useradd --system --uid 1000 toxmod && mkdir -p /app/var/models /app/var/prometheus \
+    && chown -R toxmod /app/var
 USER toxmod
 EXPOSE 8000

@@ -276,11 +276,11 @@ class LoadedModel:
         from classifier.text import align_text
 
         wanted = resolve_labels(len(texts), labels_per_text)
-        aligned = [align_text(text) for text in texts]
         if not isinstance(self.backend, ExplainingBackend):
             raise TypeError(f"backend {self.backend.name!r} cannot explain its scores")
-        # Texts with no label asked for cost nothing.
+        # Texts with no label asked for cost nothing, not even their alignment.
         asked = [i for i, labels in enumerate(wanted) if labels]
+        aligned = {i: align_text(texts[i]) for i in asked}
         found = self.backend.contributions([aligned[i] for i in asked], [wanted[i] for i in asked])
         results: list[dict[str, list[dict[str, object]]]] = [
             {label: [] for label in LABELS} for _ in texts

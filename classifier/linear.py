@@ -76,6 +76,33 @@ class FeatureBlock:
         return len(self.vocabulary)
 
 
+#: Most words whose char n-gram columns are remembered for explanations (then it starts over).
+_WORD_GRAMS_MAX: Final = 200_000
+
+
+def _char_wb_columns(word: str, low_n: int, high_n: int, vocabulary: dict[str, int]) -> list[int]:
+    """Vocabulary columns of the char_wb n-grams of one word, as sklearn cuts them."""
+    padded = " " + word + " "
+    columns: list[int] = []
+    for n in range(low_n, high_n + 1):
+        start = 0
+        grams = [padded[start : start + n]]
+        while start + n < len(padded):
+            start += 1
+            grams.append(padded[start : start + n])
+        for gram in grams:
+            column = vocabulary.get(gram)
+            if column is not None:
+                columns.append(column)
+        if start == 0:  # sklearn counts a word shorter than n once
+            break
+    return columns
+
+
+#: Largest scored batch whose features are kept for explaining it (evaluation sets are not).
+_REMEMBERED_BATCH_ROWS: Final = 4096
+
+
 class LinearBackend:
     """TF-IDF (word 1-2-grams + char_wb 2-5-grams) -> per-label logistic regression -> Platt.
 
@@ -113,6 +140,12 @@ class LinearBackend:
         self.info: dict[str, Any] = dict(info or {})
         self._vectorizers = [self._rebuild(block) for block in self.blocks]
         self._vocab_index: list[dict[str, int]] | None = None
+        # The last scored batch's texts and features: explaining a batch right after scoring
+        # it (what a worker does) reuses them instead of vectorising the texts a second time.
+        self._last_batch: tuple[dict[str, int], sp.csr_matrix] | None = None
+        # Per (block, word): the in-vocabulary char n-gram columns of the word. Words repeat
+        # (Zipf), so explanations mostly look them up instead of cutting n-grams again.
+        self._word_grams: dict[tuple[int, str], list[int]] = {}
 
     @staticmethod
     def _rebuild(block: FeatureBlock) -> TfidfVectorizer | None:
@@ -145,9 +178,21 @@ class LinearBackend:
             return sp.csr_matrix((len(normalized_texts), 0), dtype=np.float32)
         return sp.hstack(parts, format="csr", dtype=np.float32)
 
+    def _batch_features(self, normalized_texts: Sequence[str]) -> sp.csr_matrix:
+        """:meth:`features`, taken from the last scored batch when it holds every text."""
+        last = self._last_batch
+        if last is not None:
+            row_of, x = last
+            rows = [row_of.get(text, -1) for text in normalized_texts]
+            if -1 not in rows:
+                return x[rows]
+        return self.features(normalized_texts)
+
     def decision_function(self, normalized_texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Raw logistic-regression logits ``(n, 6)`` before calibration."""
         x = self.features(normalized_texts)
+        if len(normalized_texts) <= _REMEMBERED_BATCH_ROWS:
+            self._last_batch = ({text: i for i, text in enumerate(normalized_texts)}, x)
         logits = np.asarray(x @ self.coef, dtype=np.float64)
         return logits + self.intercept.astype(np.float64)
 
@@ -174,7 +219,7 @@ class LinearBackend:
         if not texts:
             return []
         # One vectorizer call for the whole batch: per-text calls cost twice the rest.
-        rows = self.features([aligned.normalized for aligned in texts]).tocsr()
+        rows = self._batch_features([aligned.normalized for aligned in texts]).tocsr()
         results: list[Contributions] = []
         for i, (aligned, wanted) in enumerate(zip(texts, labels, strict=True)):
             start, end = rows.indptr[i], rows.indptr[i + 1]
@@ -208,7 +253,11 @@ class LinearBackend:
         lowered = "".join(lowered_chars)
         found: list[tuple[int, int, float]] = []
         offset = 0
-        for block, vocabulary in zip(self.blocks, self._vocabularies(), strict=True):
+        if len(self._word_grams) > _WORD_GRAMS_MAX:
+            self._word_grams.clear()
+        for index, (block, vocabulary) in enumerate(
+            zip(self.blocks, self._vocabularies(), strict=True)
+        ):
             settings = block.settings
             low_n, high_n = (int(n) for n in settings["ngram_range"])
             text = lowered if settings.get("lowercase", True) else normalized
@@ -227,19 +276,11 @@ class LinearBackend:
             elif settings["analyzer"] == "char_wb":
                 for match in re.finditer(r"\S+", text):
                     unit = int(unit_of[src[match.start()]])
-                    padded = " " + match.group() + " "
-                    for n in range(low_n, high_n + 1):
-                        start = 0
-                        grams = [padded[start : start + n]]
-                        while start + n < len(padded):
-                            start += 1
-                            grams.append(padded[start : start + n])
-                        for gram in grams:
-                            column = vocabulary.get(gram)
-                            if column is not None:
-                                found.append((offset + column, unit, 1.0))
-                        if start == 0:  # sklearn counts a word shorter than n once
-                            break
+                    columns = self._word_grams.get((index, match.group()))
+                    if columns is None:
+                        columns = _char_wb_columns(match.group(), low_n, high_n, vocabulary)
+                        self._word_grams[(index, match.group())] = columns
+                    found.extend((offset + column, unit, 1.0) for column in columns)
             offset += block.n_features
         return found
 

@@ -23,6 +23,7 @@ MAX_TEXT_CHARS: Final = 20_000
 # surrogate (Cs) characters. Tabs and newlines are Cc too: they become spaces, not nothing.
 _DROPPED_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cs"})
 _WHITESPACE_CONTROLS: Final = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85")
+_WHITESPACE_CONTROL_TABLE: Final = {ord(char): " " for char in _WHITESPACE_CONTROLS}
 _URL_RE: Final = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _MENTION_RE: Final = re.compile(r"(?<![\w@])@\w+")
 _WHITESPACE_RE: Final = re.compile(r"\s+")
@@ -161,8 +162,14 @@ def align_text(text: str) -> AlignedText:
     """
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    pieces: list[_Piece] = [(char, i, i + 1) for i, char in enumerate(text)]
-    pieces = _pieces_strip_controls(_pieces_nfkc(_pieces_strip_controls(pieces)))
+    spaced = text.translate(_WHITESPACE_CONTROL_TABLE)
+    if spaced.isprintable() and unicodedata.is_normalized("NFKC", spaced):
+        # The common case: no control or format character and nothing NFKC would change, so
+        # the three character-by-character passes below would map every character to itself.
+        pieces: list[_Piece] = [(char, i, i + 1) for i, char in enumerate(spaced)]
+    else:
+        pieces = [(char, i, i + 1) for i, char in enumerate(text)]
+        pieces = _pieces_strip_controls(_pieces_nfkc(_pieces_strip_controls(pieces)))
     pieces = _pieces_sub(pieces, _URL_RE, URL_TOKEN)
     pieces = _pieces_sub(pieces, _MENTION_RE, MENTION_TOKEN)
     pieces = _pieces_sub(pieces, _WHITESPACE_RE, " ")

@@ -15,6 +15,11 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
+    import numpy.typing as npt
+
     from classifier.artifacts import LoadedModel
     from moderation.models import ModelVersion
 
@@ -38,6 +43,22 @@ def _limit_torch_threads() -> None:
     torch.set_num_threads(settings.WORKER_TORCH_THREADS)
 
 
+def _timed(model: LoadedModel) -> LoadedModel:
+    """The same model, each of its model calls observed in toxmod_model_call_seconds.
+
+    Only `predict_proba` is a model call; explanations are not counted.
+    """
+    from classifier.artifacts import LoadedModel
+    from moderation import metrics
+
+    class TimedModel(LoadedModel):
+        def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+            with metrics.model_call_timer(backend=self.manifest.backend):
+                return super().predict_proba(texts)
+
+    return TimedModel(manifest=model.manifest, backend=model.backend, path=model.path)
+
+
 def model_for(model_version: ModelVersion) -> LoadedModel:
     """The loaded model for this version, loading it (and dropping any other) if needed.
 
@@ -51,7 +72,7 @@ def model_for(model_version: ModelVersion) -> LoadedModel:
             return model
         if model_version.backend == "transformer":
             _limit_torch_threads()
-        model = load_model(artifact_dir(model_version))
+        model = _timed(load_model(artifact_dir(model_version)))
         if model.version != model_version.version:
             raise ArtifactError(
                 f"Artifact at {model_version.artifact_path} holds version {model.version}, "
@@ -59,5 +80,21 @@ def model_for(model_version: ModelVersion) -> LoadedModel:
             )
         _loaded.clear()
         _loaded[model_version.version] = model
-        logger.info("Loaded model %s (%s).", model.version, model_version.backend)
+        logger.info(
+            "Loaded model %s (%s).",
+            model.version,
+            model_version.backend,
+            extra={"model_version": model.version},
+        )
         return model
+
+
+def active_model_preload() -> str | None:
+    """Load the active version now (a worker process starting), so the first batch it scores
+    does not wait for the load. Returns the version loaded, or None when none is active."""
+    from moderation.models import ModelVersion
+
+    model_version = ModelVersion.objects.filter(is_active=True).first()
+    if model_version is None:
+        return None
+    return model_for(model_version).version

@@ -59,6 +59,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit("The test suite needs real services:\n- " + "\n- ".join(problems), returncode=3)
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Remove the metric samples folder that config/settings/test.py made for this run."""
+    import shutil
+    import tempfile
+
+    from django.conf import settings
+
+    folder = Path(settings.PROMETHEUS_MULTIPROC_DIR)
+    if folder.parent == Path(tempfile.gettempdir()) and folder.name.startswith(
+        "toxmod-prometheus-"
+    ):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 # --- factories as fixtures ------------------------------------------------------------------
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import current_app, shared_task
+from celery.signals import worker_process_init
 from django.conf import settings
 
+from moderation import metrics, model_loader
 from moderation.errors import NoActiveModel
 from moderation.models import Platform
 from moderation.services.retraining import RetrainLocked, RetrainOptions, retrain_run
@@ -16,6 +18,25 @@ from moderation.services.webhooks import webhook_deliveries_dispatch_due, webhoo
 from workers import tasks_review  # noqa: F401  (autodiscovery looks at this module only)
 
 logger = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def preload_active_model(**_: object) -> None:
+    """A process that scores loads the active model as it starts, not on its first batch.
+
+    Only processes of a worker consuming the scoring queue do: a webhooks-only worker never
+    needs the model's memory. A failure here is logged; the first batch loads it again.
+    """
+    queues = set(current_app.amqp.queues.consume_from or {})
+    if queues and "scoring" not in queues:
+        return
+    try:
+        version = model_loader.active_model_preload()
+    except Exception:
+        logger.warning("Could not preload the active model.", exc_info=True)
+        return
+    if version is not None:
+        logger.info("Preloaded model %s.", version)
 
 
 @shared_task(
@@ -28,7 +49,14 @@ logger = logging.getLogger(__name__)
 )
 def score_comments(comment_ids: list[int]) -> None:
     """Score these comments (and others waiting) in one model call. Safe to run twice."""
-    comment_batch_score(comment_ids=comment_ids)
+    result = comment_batch_score(comment_ids=comment_ids)
+    metrics.scoring_batch_observe(
+        model_version=result.model_version,
+        scored=result.scored,
+        flagged=result.flagged,
+        auto_removed=result.auto_removed,
+        waited_seconds=result.waited_seconds,
+    )
 
 
 @shared_task(name="moderation.comments.sweep_pending")
@@ -68,4 +96,4 @@ def retrain_from_corrections(backend: str | None = None, trigger: str = "schedul
             options=RetrainOptions(backend=backend or settings.RETRAIN_BACKEND, trigger=trigger)
         )
     except RetrainLocked as exc:
-        logger.info("Retrain not started: %s", exc.message)
+        logger.info("Retrain not started: %s", exc.message, extra={"trigger": trigger})

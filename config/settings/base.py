@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from config.env import BASE_DIR, env
+from config.logs import logging_config
+from config.prometheus import prometheus_root
 
 VAR_DIR = Path(env.str("TOXMOD_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -112,14 +114,11 @@ STORAGES = {
 # Serve admin assets straight from the apps in development, so `make run` needs no collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+#: "plain" text lines for a terminal, or "json": one JSON object a line, with the ids of the
+#: comments, deliveries and Celery task a line is about (production's default).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 
 # --- REST API ---------------------------------------------------------------------------------
 
@@ -188,6 +187,14 @@ SCORING_PENDING_TIMEOUT_SECONDS = env.int("SCORING_PENDING_TIMEOUT_SECONDS", def
 SCORING_EXPLAIN = env.bool("SCORING_EXPLAIN", default=True)
 #: Spans weighing less than this share of a label's strongest span are not kept.
 EXPLANATION_MIN_SHARE = env.float("EXPLANATION_MIN_SHARE", default=0.25)
+#: Commit a scoring batch that sends no webhook without waiting for the disk (PostgreSQL);
+#: a database crash can then only make such a batch be scored again (services/scoring.py).
+SCORING_ASYNC_COMMIT = env.bool("SCORING_ASYNC_COMMIT", default=True)
+#: How long a text's scores stay in the score cache (seconds; 0 turns the cache off). Repeats
+#: of a text (spam waves, reposts) within this time are scored once per model version.
+SCORE_CACHE_SECONDS = env.int("SCORE_CACHE_SECONDS", default=24 * 3600)
+#: Which of CACHES holds them (Redis in production through CACHE_URL).
+SCORE_CACHE_ALIAS = env.str("SCORE_CACHE_ALIAS", default="default")
 #: How often the sweeper looks for such comments.
 SCORING_SWEEP_INTERVAL_SECONDS = env.int("SCORING_SWEEP_INTERVAL_SECONDS", default=60)
 #: Scoring attempts on which the model raises for one comment alone before that comment is
@@ -200,6 +207,21 @@ SCORING_ERROR_MAX_CHARS = env.int("SCORING_ERROR_MAX_CHARS", default=2000)
 WORKER_TORCH_THREADS = env.int("WORKER_TORCH_THREADS", default=1)
 #: Where trained model artifacts are written (the shipped default lives in the package).
 MODEL_STORE_DIR = Path(env.str("MODEL_STORE_DIR", default=str(VAR_DIR / "models")))
+
+# --- operations: readiness and metrics ------------------------------------------------------
+
+#: Root folder of this host's Prometheus sample files (see config/prometheus.py); `/metrics`
+#: on the web sums every file under it.
+PROMETHEUS_MULTIPROC_DIR = prometheus_root()
+#: When set, `/metrics` wants `Authorization: Bearer <token>`; when empty, it is open.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+#: When not 0, each Celery worker serves its own samples on this port (`/metrics`, no token),
+#: for workers on machines without a web process. One worker per port and host.
+METRICS_WORKER_PORT = env.int("METRICS_WORKER_PORT", default=0)
+#: How long `/readyz` (and `/metrics`, for queue lengths) wait for the broker, in seconds.
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
+#: The `Retry-After` (seconds) of a 503 from `/readyz`.
+READINESS_RETRY_AFTER_SECONDS = env.int("READINESS_RETRY_AFTER_SECONDS", default=10)
 
 # --- retraining ---------------------------------------------------------------------------------
 
@@ -288,7 +310,11 @@ CELERY_RESULT_EXPIRES = timedelta(hours=1)
 CELERY_RESULT_EXTENDED = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Scoring tasks are short (tens of ms) and idempotent: a few tasks waiting in the worker keep
+# its pool processes busy instead of idle while the next message comes from the broker (the
+# profile in docs/performance.md). A killed worker's prefetched tasks come back, and the
+# sweeper re-enqueues anything left pending.
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("WORKER_PREFETCH_MULTIPLIER", default=4)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "moderation.comments.score": {"queue": "scoring"},

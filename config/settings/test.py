@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 from config.env import env
+from config.prometheus import prometheus_root
 from config.settings.base import *  # noqa: F403
 from config.settings.base import broker_transport_options
 
@@ -26,6 +30,10 @@ STORAGES = {
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"platform": "100000/min"}}  # noqa: F405
 
+# Tests build different tiny models under the same version name; a result cached by one test
+# must not answer another. The score cache's own tests turn it on.
+SCORE_CACHE_SECONDS = env.int("SCORE_CACHE_SECONDS", default=0)
+
 # The receivers in the tests listen on 127.0.0.1; everything else private stays refused.
 WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=3.0)
@@ -34,3 +42,10 @@ WEBHOOK_RETRY_SCHEDULE_SECONDS = [
 ]
 WEBHOOK_RETRY_JITTER = 0.0
 WEBHOOK_LOCK_SECONDS = env.int("WEBHOOK_LOCK_SECONDS", default=60)
+
+# Each run keeps its metric samples apart from `make run`'s; the worker the tests start
+# inherits the variable and writes into the same folder.
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="toxmod-prometheus-")
+PROMETHEUS_MULTIPROC_DIR = prometheus_root()
+READINESS_TIMEOUT_SECONDS = 1.0

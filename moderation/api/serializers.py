@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -124,7 +125,11 @@ class CommentInputSerializer(StrictInputSerializer):
         return value
 
     def to_comment_input(self) -> CommentInput:
-        data = self.validated_data
+        return self.comment_input(self.validated_data)
+
+    @staticmethod
+    def comment_input(data: Mapping[str, Any]) -> CommentInput:
+        """The service's input from validated data (`is_valid` or `run_validation`)."""
         return CommentInput(
             external_id=data["external_id"],
             text=data["text"],

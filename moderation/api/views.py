@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
 )
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -117,17 +115,19 @@ class CommentBatchCreateApi(APIView):
         envelope = CommentBatchInputSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
         items, errors = [], []
+        # One serializer validates every item: building one per item (its fields are deep
+        # copies) took half the time of a 500-comment batch (docs/performance.md).
+        validator = CommentInputSerializer()
         for index, raw in enumerate(envelope.validated_data["comments"]):
-            item = CommentInputSerializer(data=raw)
-            if item.is_valid():
-                items.append(item.to_comment_input())
-            else:
+            try:
+                items.append(validator.comment_input(validator.run_validation(raw)))
+            except serializers.ValidationError as exc:
                 external_id = raw.get("external_id") if isinstance(raw, dict) else None
                 errors.append(
                     BatchItemError(
                         index=index,
                         external_id=external_id if isinstance(external_id, str) else None,
-                        errors=_item_errors(item.errors),
+                        errors=_item_errors(serializers.as_serializer_error(exc)),
                     )
                 )
         if errors:
@@ -165,13 +165,3 @@ class CommentDetailApi(APIView):
         explain = request.query_params.get("explain", "false").lower() in {"1", "true", "yes"}
         serializer = CommentExplainedSerializer if explain else CommentOutputSerializer
         return Response(serializer(comment).data)
-
-
-def health(request: HttpRequest) -> JsonResponse:
-    """Liveness and database readiness for load balancers and compose health checks."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception as exc:
-        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
-    return JsonResponse({"status": "ok"})

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
@@ -16,6 +18,12 @@ from classifier.labels import LABELS
 from moderation import model_loader
 from moderation.errors import NoActiveModel
 from moderation.models import Comment, CommentScore, CommentStatus, ModelVersion, Platform
+from moderation.services.score_cache import (
+    CachedScore,
+    score_cache_get_many,
+    score_cache_set_many,
+    text_digest,
+)
 from moderation.services.scoring_failures import comments_score_isolating_failures
 from moderation.services.webhooks import comment_outcome_events, webhook_events_emit
 
@@ -35,8 +43,17 @@ _WRITE_BACK_FIELDS = [
 ]
 
 
-def _write_back(comments: Sequence[Comment]) -> None:
-    """Write the scoring fields of these comments with one prepared UPDATE run per row.
+def _write_back(comments: Sequence[Comment], model_version: ModelVersion, now: datetime) -> None:
+    """Write the scoring fields of these comments and one score-history row per comment and
+    version (kept if it exists: a second run writes no duplicate)."""
+    if connection.vendor == "postgresql":
+        _write_back_postgresql(comments, model_version, now)
+    else:
+        _write_back_rows(comments, model_version)
+
+
+def _write_back_rows(comments: Sequence[Comment], model_version: ModelVersion) -> None:
+    """Any database: one prepared UPDATE run per row (`executemany`), then the history rows.
 
     `bulk_update` builds a CASE/WHEN expression per field and row in Python, which cost ten
     times more than the model call for a batch of 64 (bench/pipeline_throughput.py).
@@ -54,6 +71,63 @@ def _write_back(comments: Sequence[Comment]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+    CommentScore.objects.bulk_create(
+        [
+            CommentScore(comment=comment, model_version=model_version, scores=comment.scores)
+            for comment in comments
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _write_back_postgresql(
+    comments: Sequence[Comment], model_version: ModelVersion, now: datetime
+) -> None:
+    """PostgreSQL: the whole batch in one statement and one round trip.
+
+    The rows travel as arrays, `unnest` turns them back into a table, one CTE updates the
+    comments and the same statement inserts the history. For a batch of 256 this costs about
+    a tenth of per-row UPDATEs (docs/performance.md).
+    """
+    column = {
+        name: str(cast("Field[Any, Any]", Comment._meta.get_field(name)).column)
+        for name in _WRITE_BACK_FIELDS
+    }
+    quote = connection.ops.quote_name
+    score_columns = [f"score_{label}" for label in LABELS]
+    sql = f"""
+        WITH v AS (
+            SELECT * FROM unnest(
+                %s::bigint[], {", ".join(["%s::float8[]"] * (len(LABELS) + 1))},
+                %s::text[], %s::text[], %s::text[], %s::text[]
+            ) AS v(id, {", ".join(score_columns)}, max_score, status, flagged, explained, scores)
+        ), scored AS (
+            UPDATE {quote(Comment._meta.db_table)} AS c SET
+                {", ".join(f"{quote(column[name])} = v.{name}" for name in score_columns)},
+                {quote(column["max_score"])} = v.max_score,
+                {quote(column["status"])} = v.status,
+                {quote(column["flagged_labels"])} = v.flagged::jsonb,
+                {quote(column["explanation"])} = v.explained::jsonb,
+                {quote(column["model_version"])} = %s,
+                {quote(column["scored_at"])} = %s
+            FROM v WHERE c.{quote(str(Comment._meta.pk.column))} = v.id
+        )
+        INSERT INTO {quote(CommentScore._meta.db_table)}
+            ({quote("comment_id")}, {quote("model_version_id")}, {quote("scores")},
+             {quote("created_at")})
+        SELECT v.id, %s, v.scores::jsonb, %s FROM v
+        ON CONFLICT ({quote("comment_id")}, {quote("model_version_id")}) DO NOTHING
+    """  # noqa: S608 (every name comes from the models' _meta)
+    params: list[Any] = [[comment.pk for comment in comments]]
+    params += [[getattr(comment, name) for comment in comments] for name in score_columns]
+    params.append([comment.max_score for comment in comments])
+    params.append([str(comment.status) for comment in comments])
+    params.append([json.dumps(comment.flagged_labels) for comment in comments])
+    params.append([json.dumps(comment.explanation) for comment in comments])
+    params.append([json.dumps(comment.scores) for comment in comments])
+    params += [model_version.pk, now, model_version.pk, now]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @dataclass(frozen=True)
@@ -81,30 +155,6 @@ def policy_apply(*, platform: Platform, scores: Mapping[str, float]) -> PolicyOu
     return PolicyOutcome(CommentStatus.ALLOWED, flagged)
 
 
-def _explanations(model: LoadedModel, comments: Sequence[Comment]) -> list[dict[str, Any]]:
-    """Spans behind each flagged label of each comment ({} for comments with none).
-
-    An explanation is a help for moderators, never a reason to fail scoring: a backend that
-    cannot explain, or an error while explaining, leaves them empty and is logged.
-    """
-    empty: list[dict[str, Any]] = [{} for _ in comments]
-    wanted = [list(comment.flagged_labels) for comment in comments]
-    if not settings.SCORING_EXPLAIN or not any(wanted):
-        return empty
-    try:
-        found = model.explain_many([c.text for c in comments], labels_per_text=wanted)
-    except TypeError:
-        return empty  # this backend has no explanations
-    except Exception:
-        logger.exception("Explaining %d comment(s) failed; scores are kept.", len(comments))
-        return empty
-    kept = [
-        {label: _salient(spans) for label, spans in result.items() if label in labels}
-        for result, labels in zip(found, wanted, strict=True)
-    ]
-    return [{label: spans for label, spans in item.items() if spans} for item in kept]
-
-
 def _salient(spans: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The spans that matter: at least EXPLANATION_MIN_SHARE of the strongest one's weight.
 
@@ -118,16 +168,54 @@ def _salient(spans: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [dict(span) for span in spans if float(span["weight"]) >= floor]
 
 
+def _explain(
+    model: LoadedModel,
+    texts: Mapping[str, str],
+    wanted: Mapping[str, set[str]],
+    results: Mapping[str, CachedScore],
+) -> None:
+    """Add the spans of each `wanted[digest]` label to `results[digest]`, in one model call.
+
+    An explanation is a help for moderators, never a reason to fail scoring: a backend that
+    cannot explain, or an error while explaining, leaves them empty and is logged.
+    """
+    digests = list(wanted)
+    try:
+        found = model.explain_many(
+            [texts[digest] for digest in digests],
+            labels_per_text=[sorted(wanted[digest]) for digest in digests],
+        )
+    except TypeError:
+        return  # this backend has no explanations
+    except Exception:
+        logger.exception("Explaining %d text(s) failed; scores are kept.", len(digests))
+        return
+    for digest, spans in zip(digests, found, strict=True):
+        results[digest].explanation.update({label: spans[label] for label in wanted[digest]})
+
+
 def _apply_model(
     comments: Sequence[Comment], model_version: ModelVersion, model: LoadedModel
 ) -> None:
-    """Score the comments with one model call, apply each platform's policy, explain the
-    flagged labels, and write it all back with one history row per comment and version."""
-    probabilities = model.predict_proba([comment.text for comment in comments])
+    """Score the comments, apply each platform's policy, explain the flagged labels, and write
+    it all back with one history row per comment and version.
+
+    Each distinct text goes to the model once: repeats within the batch share a result, and
+    texts this version scored before come from the score cache (services/score_cache.py).
+    """
+    digests = [text_digest(comment.text) for comment in comments]
+    texts = dict(zip(digests, (comment.text for comment in comments), strict=True))
+    results = score_cache_get_many(model_version=model_version.version, digests=list(texts))
+    unscored = [digest for digest in texts if digest not in results]
+    if unscored:
+        probabilities = model.predict_proba([texts[digest] for digest in unscored])
+        for digest, row in zip(unscored, probabilities, strict=True):
+            results[digest] = CachedScore([round(float(value), 6) for value in row])
+    changed = set(unscored)
+
     now = timezone.now()
-    history = []
-    for comment, row in zip(comments, probabilities, strict=True):
-        scores = {label: round(float(value), 6) for label, value in zip(LABELS, row, strict=True)}
+    for comment, digest in zip(comments, digests, strict=True):
+        scores = dict(zip(LABELS, results[digest].probabilities, strict=True))
         outcome = policy_apply(platform=comment.platform, scores=scores)
         comment.set_scores(scores)
         comment.max_score = max(scores.values())
@@ -135,11 +223,40 @@ def _apply_model(
         comment.status = outcome.status
         comment.model_version = model_version
         comment.scored_at = now
-        history.append(CommentScore(comment=comment, model_version=model_version, scores=scores))
-    for comment, explanation in zip(comments, _explanations(model, comments), strict=True):
-        comment.explanation = explanation
-    _write_back(comments)
-    CommentScore.objects.bulk_create(history, ignore_conflicts=True)
+
+    if settings.SCORING_EXPLAIN:
+        wanted: dict[str, set[str]] = {}
+        for comment, digest in zip(comments, digests, strict=True):
+            missing = set(comment.flagged_labels) - set(results[digest].explanation)
+            if missing:
+                wanted.setdefault(digest, set()).update(missing)
+        if wanted:
+            _explain(model, texts, wanted, results)
+            changed.update(wanted)
+    for comment, digest in zip(comments, digests, strict=True):
+        explained = results[digest].explanation if settings.SCORING_EXPLAIN else {}
+        salient = {label: _salient(explained.get(label, [])) for label in comment.flagged_labels}
+        comment.explanation = {label: spans for label, spans in salient.items() if spans}
+    _write_back(comments, model_version, now)
+    score_cache_set_many(
+        model_version=model_version.version, entries={d: results[d] for d in changed}
+    )
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """Let this transaction's commit return before its WAL reaches the disk (PostgreSQL).
+
+    Only for a batch that sends nothing out: its scores can always be computed again. If the
+    database server crashes in the fraction of a second before the WAL is flushed, the batch
+    is lost as a whole and its comments are pending again (their intake commit was durable),
+    so the sweeper scores them again: no comment is lost, no score row duplicated, no webhook
+    sent twice. A batch that wrote webhook deliveries keeps the durable commit, because a
+    delivery may be sent as soon as it commits. The flush wait was about 6 ms per batch, the
+    largest cost after the model (docs/performance.md). SCORING_ASYNC_COMMIT=false turns it off.
+    """
+    if settings.SCORING_ASYNC_COMMIT and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _active_model() -> tuple[ModelVersion, LoadedModel]:
@@ -155,6 +272,10 @@ class ScoreBatchResult:
     scored: int
     flagged: int
     auto_removed: int
+    #: The primary keys of the comments scored, and the seconds each waited from its creation
+    #: until it was scored (same order).
+    comment_ids: tuple[int, ...] = ()
+    waited_seconds: tuple[float, ...] = ()
 
 
 def comment_batch_score(
@@ -196,18 +317,28 @@ def comment_batch_score(
             model_check=lambda: model.predict_proba([""]),
         )
         # The outbox: deliveries commit with the outcome they report, or not at all.
-        webhook_events_emit(comment_outcome_events(comments))
+        if not webhook_events_emit(comment_outcome_events(comments)):
+            _commit_without_waiting_for_disk()
 
     flagged = sum(1 for comment in comments if comment.status == CommentStatus.FLAGGED)
     removed = sum(1 for comment in comments if comment.status == CommentStatus.AUTO_REMOVED)
+    scored_ids = tuple(comment.pk for comment in comments)
     logger.info(
         "Scored %d comment(s) with %s: %d flagged, %d auto-removed.",
         len(comments),
         model_version.version,
         flagged,
         removed,
+        extra={"comment_ids": list(scored_ids), "model_version": model_version.version},
     )
-    return ScoreBatchResult(model_version.version, len(comments), flagged, removed)
+    waited = tuple(
+        (comment.scored_at - comment.created_at).total_seconds()
+        for comment in comments
+        if comment.scored_at is not None
+    )
+    return ScoreBatchResult(
+        model_version.version, len(comments), flagged, removed, scored_ids, waited
+    )
 
 
 @dataclass(frozen=True)
@@ -265,5 +396,6 @@ def comments_rescore(
         model_version.version,
         allowed,
         removed,
+        extra={"model_version": model_version.version},
     )
     return RescoreResult(model_version.version, rescored, allowed, removed)

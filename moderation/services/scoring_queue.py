@@ -42,6 +42,7 @@ def comments_publish(comment_ids: Sequence[int]) -> bool:
             "Could not enqueue %d comment(s); the sweeper will retry them.",
             len(comment_ids),
             exc_info=True,
+            extra={"comment_ids": list(comment_ids)},
         )
         return False
     return True
@@ -75,5 +76,5 @@ def comments_sweep_pending(*, older_than: timedelta | None = None, limit: int = 
             enqueued_at=now, enqueue_count=F("enqueue_count") + 1
         )
         comments_enqueue_on_commit(ids)
-    logger.info("Re-enqueued %d comment(s) left pending.", len(ids))
+    logger.info("Re-enqueued %d comment(s) left pending.", len(ids), extra={"comment_ids": ids})
     return len(ids)

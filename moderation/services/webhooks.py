@@ -29,7 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from moderation import outbound
+from moderation import metrics, outbound
 from moderation.errors import ModerationError
 from moderation.models import (
     SUBSCRIBABLE_EVENT_TYPES,
@@ -167,7 +167,12 @@ def _disable(endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
     WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).update(
         is_active=False, disabled_at=now, disabled_reason=reason
     )
-    logger.warning("Disabled webhook endpoint %s: %s", endpoint.public_id, reason)
+    logger.warning(
+        "Disabled webhook endpoint %s: %s",
+        endpoint.public_id,
+        reason,
+        extra={"endpoint_id": endpoint.pk},
+    )
 
 
 @transaction.atomic
@@ -337,6 +342,7 @@ def _publish_sends(
             "Could not enqueue %d webhook deliveries; dispatch will pick them up.",
             len(delivery_ids),
             exc_info=True,
+            extra={"delivery_ids": list(delivery_ids)},
         )
 
 
@@ -408,6 +414,17 @@ class AttemptResult:
     body_start: str
     error: str
     retry_after: float | None
+    #: The SSRF guard refused the address: nothing was sent.
+    refused: bool = False
+
+    @property
+    def outcome(self) -> str:
+        """success, http_error (an answer that is not 2xx), refused, or network_error."""
+        if self.succeeded:
+            return "success"
+        if self.status_code is not None:
+            return "http_error"
+        return "refused" if self.refused else "network_error"
 
 
 def _attempt(delivery: WebhookDelivery, now: datetime) -> AttemptResult:
@@ -431,7 +448,9 @@ def _attempt(delivery: WebhookDelivery, now: datetime) -> AttemptResult:
             timeout_seconds=settings.WEBHOOK_TIMEOUT_SECONDS,
         )
     except outbound.UnsafeUrl as exc:
-        return AttemptResult(False, None, None, "", f"Refused, no request sent: {exc}", None)
+        return AttemptResult(
+            False, None, None, "", f"Refused, no request sent: {exc}", None, refused=True
+        )
     except urllib3.exceptions.HTTPError as exc:
         return AttemptResult(False, None, None, "", f"{type(exc).__name__}: {exc}"[:500], None)
     ok = 200 <= response.status_code < 300
@@ -473,6 +492,7 @@ def webhook_delivery_send(*, delivery_id: int, manual: bool = False) -> WebhookA
     delivery = WebhookDelivery.objects.select_related("endpoint__platform").get(pk=delivery_id)
     result = _attempt(delivery, now)
     finished = timezone.now()
+    metrics.webhook_attempt_observe(result=result.outcome)
 
     retry_in: float | None = None
     with transaction.atomic():
@@ -534,4 +554,25 @@ def webhook_delivery_send(*, delivery_id: int, manual: bool = False) -> WebhookA
             transaction.on_commit(
                 partial(_publish_sends, [delivery.pk], countdown=retry_in), robust=True
             )
+    logger.log(
+        logging.INFO if result.succeeded else logging.WARNING,
+        "Webhook %s attempt %d to endpoint %s: %s%s%s.",
+        delivery.webhook_id,
+        delivery.attempt_count,
+        endpoint.public_id,
+        result.outcome,
+        f" ({result.error})" if result.error else "",
+        f", next in {retry_in:.0f} s" if retry_in is not None else "",
+        extra={
+            "delivery_id": delivery.pk,
+            "webhook_id": delivery.webhook_id,
+            "endpoint_id": endpoint.pk,
+            "comment_id": delivery.comment_id,
+            "event_type": delivery.event_type,
+            "attempt": delivery.attempt_count,
+            "outcome": result.outcome,
+            "status_code": result.status_code,
+            "delivery_status": delivery.status,
+        },
+    )
     return attempt

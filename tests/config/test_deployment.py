@@ -35,11 +35,25 @@ def test_docker_compose_parses_and_runs_every_promised_service() -> None:
     assert services["worker"]["environment"]["CELERY_BROKER_URL"].startswith("redis://")
 
 
+def test_docker_compose_probes_readiness_and_shares_the_metrics_folder() -> None:
+    services = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())["services"]
+
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "config/gunicorn.py" in services["web"]["command"]
+    # /metrics on the web serves the workers' samples only if they write where it reads.
+    for name, service in services.items():
+        if name == "web" or "worker" in service.get("command", []):
+            folder = service["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+            assert f"metrics:{folder}" in service["volumes"], name
+
+
 def test_procfile_starts_web_worker_and_beat() -> None:
     procfile = (PROJECT_ROOT / "Procfile").read_text()
     assert set(re.findall(r"^(\w+):", procfile, re.M)) == {"web", "worker", "beat"}
     worker = next(line for line in procfile.splitlines() if line.startswith("worker:"))
     assert "--queues scoring,default,webhooks,training" in worker
+    web = next(line for line in procfile.splitlines() if line.startswith("web:"))
+    assert "-c config/gunicorn.py" in web  # the hook that gives the web its metrics folder
 
 
 def test_readme_quick_start_names_the_two_commands() -> None:
@@ -66,6 +80,5 @@ def test_openapi_schema_and_docs_page_are_served(client: Client) -> None:
     assert b"swagger" in docs.content.lower()
 
 
-@pytest.mark.django_db
 def test_health_endpoint(client: Client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}

@@ -42,7 +42,9 @@ def test_with_postgres_unreachable_the_api_answers_503_and_recovers_by_itself(
             for n in range(6, 12)
         ]
         read = platform_api.get(f"comments/{first_id}")
-        health = requests.get(f"{web_server.url}/healthz", timeout=30)
+        api_log = web_server.log[log_size:]  # (the readiness probe logs its own failed check)
+        alive = requests.get(f"{web_server.url}/healthz", timeout=30)
+        ready = requests.get(f"{web_server.url}/readyz", timeout=30)
         # Checked directly, not through the proxy: nothing of the refused requests was stored.
         assert not Comment.objects.filter(external_id__in=[f"pg-{n}" for n in range(6, 12)])
     finally:
@@ -52,8 +54,12 @@ def test_with_postgres_unreachable_the_api_answers_503_and_recovers_by_itself(
         assert response.status_code == 503
         assert int(response.headers["Retry-After"]) > 0
         assert response.json()["error"]["code"] == "database_unavailable"
-    assert health.status_code == 503
-    assert "Traceback" not in web_server.log[log_size:]
+    # Alive (an orchestrator must not restart it for this), but not ready, for the database.
+    assert alive.status_code == 200
+    assert ready.status_code == 503
+    assert "database" in ready.json()["failing"]
+    assert "Traceback" not in api_log
+    assert api_log.count("Database unavailable during") == len(refused) + 1
 
     # Back without a restart: the client sends the refused comments again.
     for n in range(6, 12):
@@ -61,6 +67,8 @@ def test_with_postgres_unreachable_the_api_answers_503_and_recovers_by_itself(
             posting.record(platform_api.post_comment(f"pg-{n}", comment_text(n))).status_code == 202
         )
     assert platform_api.get(f"comments/{first_id}").ok
+    ready_again = requests.get(f"{web_server.url}/readyz", timeout=30).json()
+    assert "database" not in ready_again.get("failing", [])
     wait_for(lambda: not Comment.objects.filter(status=CommentStatus.PENDING).exists(), timeout=90)
     flagged = Comment.objects.filter(
         status__in=[CommentStatus.FLAGGED, CommentStatus.AUTO_REMOVED]

@@ -232,3 +232,39 @@ def test_stored_explanations_keep_only_salient_spans(
         words = {span["text"].lower() for span in spans}
         assert "idiot" in words
         assert not {"a", "it", "and"} & words
+
+
+def _synchronous_commit() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return str(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db
+def test_a_batch_that_sends_nothing_does_not_wait_for_the_disk(
+    platform: Any, comment_factory: Any, tiny_model: ModelVersion
+) -> None:
+    comment = comment_factory(platform=platform, text=ABUSIVE)
+
+    comment_batch_score(comment_ids=[comment.pk])
+
+    # The test runs inside one transaction, so the batch's SET LOCAL is still visible.
+    assert _synchronous_commit() == "off"
+
+
+@pytest.mark.django_db
+def test_a_batch_that_writes_webhook_deliveries_commits_durably(
+    platform: Any, comment_factory: Any, tiny_model: ModelVersion
+) -> None:
+    from moderation.models import WebhookDelivery
+    from moderation.services.webhooks import webhook_endpoint_create
+
+    webhook_endpoint_create(platform=platform, url="http://127.0.0.1:9/hooks")
+    comment = comment_factory(platform=platform, text=ABUSIVE)
+
+    comment_batch_score(comment_ids=[comment.pk])
+
+    assert WebhookDelivery.objects.filter(comment=comment).exists()
+    assert _synchronous_commit() == "on"
