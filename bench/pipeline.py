@@ -620,8 +620,8 @@ def prepare_environment(args: argparse.Namespace) -> tuple[dict[str, str], str]:
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
         "SCORING_BATCH_SIZE": str(args.batch_size),
-        "TOXMOD_VAR_DIR": str(ROOT / "var" / "bench" / "pipeline-var"),
-        "PROMETHEUS_MULTIPROC_DIR": str(ROOT / "var" / "bench" / "pipeline-var" / "prometheus"),
+        "TOXMOD_VAR_DIR": str(ROOT / "var" / "bench" / args.scratch_db),
+        "PROMETHEUS_MULTIPROC_DIR": str(ROOT / "var" / "bench" / args.scratch_db / "prometheus"),
     }
     if args.no_explain:
         env["SCORING_EXPLAIN"] = "false"
@@ -662,7 +662,7 @@ def main() -> None:
 
     scales = [int(s) for s in args.scales.split(",")]
     env, server = prepare_environment(args)
-    log_dir = ROOT / "var" / "bench" / "pipeline-logs"
+    log_dir = ROOT / "var" / "bench" / args.scratch_db / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     stack = Stack(env, log_dir, args.web_workers, args.workers)
     watchdog = threading.Timer(args.max_seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
@@ -773,6 +773,11 @@ def run(args: argparse.Namespace, scales: list[int], stack: Stack) -> dict[str, 
                 "last_mib": series[-1][1],
                 "max_mib": max(rss for _, rss in series),
                 "minutes": (series[-1][0] - series[0][0]) / 60,
+                # RSS at the start of each minute, to see whether growth levels off.
+                "per_minute_mib": [
+                    round(next(rss for at, rss in series if at >= series[0][0] + 60 * m), 1)
+                    for m in range(int((series[-1][0] - series[0][0]) // 60) + 1)
+                ],
             }
             for pid, series in sampler.series.items()
             if series
@@ -821,7 +826,8 @@ def print_table(results: dict[str, Any]) -> None:
             (
                 f"soak, worker process {pid}",
                 f"{memory['first_mib']:,.0f} -> {memory['last_mib']:,.0f} MiB",
-                f"max {memory['max_mib']:,.0f} MiB over {memory['minutes']:.1f} min",
+                f"max {memory['max_mib']:,.0f} MiB over {memory['minutes']:.1f} min; per "
+                f"minute {' '.join(f'{m:.0f}' for m in memory['per_minute_mib'])}",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(3)]

@@ -76,8 +76,9 @@ class FeatureBlock:
         return len(self.vocabulary)
 
 
-#: Most words whose char n-gram columns are remembered for explanations (then it starts over).
-_WORD_GRAMS_MAX: Final = 200_000
+#: Most words whose char n-gram columns are remembered for explanations (then it starts over):
+#: about 10 MiB, and the common words come back within a few batches.
+_WORD_GRAMS_MAX: Final = 30_000
 
 
 def _char_wb_columns(word: str, low_n: int, high_n: int, vocabulary: dict[str, int]) -> list[int]:
