@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format check-services clean
+.PHONY: run test faults lint format check-services clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ run: $(STAMP)
 ## test: the whole suite against the real Postgres and Redis (DATABASE_URL, REDIS_URL).
 test: $(STAMP)
 	$(BIN)/pytest
+
+## faults: only the fault-injection suite (tests/faults/, also part of `make test`); it ends
+## with the table of comments posted, accepted, scored, failed, duplicated and lost per
+## scenario, also written to var/fault-counts.md.
+faults: $(STAMP)
+	$(BIN)/pytest tests/faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -39,7 +39,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +69,26 @@ DEFAULT_THRESHOLD: Final = 0.5
 _LINEAR_WEIGHTS: Final = "linear_weights.npz"
 _LINEAR_FEATURES: Final = "linear_features.json.gz"
 KNOWN_BACKENDS: Final = frozenset({"linear", "transformer"})
+
+#: Readers for backends other than the built-in ones, by name (see :func:`register_backend`).
+_EXTRA_READERS: dict[str, Callable[[Path], ToxicityBackend]] = {}
+
+
+def register_backend(name: str, reader: Callable[[Path], ToxicityBackend]) -> None:
+    """Let this process load artifacts whose manifest names backend ``name``.
+
+    ``reader(model_dir)`` builds the backend from the artifact directory (after the manifest
+    and file checksums were checked). Meant for backends that live outside this package, such
+    as the fault-injection model of the test suite; the built-in names cannot be replaced.
+    """
+    if name in KNOWN_BACKENDS:
+        raise ValueError(f"backend {name!r} is built in")
+    _EXTRA_READERS[name] = reader
+
+
+def known_backends() -> frozenset[str]:
+    """The backend names this process can load: the built-in ones and any registered."""
+    return KNOWN_BACKENDS | frozenset(_EXTRA_READERS)
 
 
 class ArtifactError(ValueError):
@@ -149,9 +169,9 @@ class ModelManifest:
                 f"{where}: format_version {self.format_version} is not supported "
                 f"(this code reads 1..{FORMAT_VERSION})"
             )
-        if self.backend not in KNOWN_BACKENDS:
+        if self.backend not in known_backends():
             raise ArtifactError(
-                f"{where}: unknown backend {self.backend!r}; known: {sorted(KNOWN_BACKENDS)}"
+                f"{where}: unknown backend {self.backend!r}; known: {sorted(known_backends())}"
             )
         if self.label_schema != LABEL_SCHEMA_ID or tuple(self.labels) != LABELS:
             raise ArtifactError(
@@ -294,8 +314,10 @@ def load_model(path: str | os.PathLike[str]) -> LoadedModel:
             raise ArtifactError(f"{model_dir}: weight file {name} is missing")
         if _sha256(file_path) != expected:
             raise ArtifactError(f"{model_dir}: {name} does not match its checksum (corrupted?)")
-    if manifest.backend == "transformer":
-        backend: ToxicityBackend = _read_transformer(model_dir)
+    if manifest.backend in _EXTRA_READERS:
+        backend: ToxicityBackend = _EXTRA_READERS[manifest.backend](model_dir)
+    elif manifest.backend == "transformer":
+        backend = _read_transformer(model_dir)
     else:
         backend = _read_linear(model_dir)
     return LoadedModel(manifest=manifest, backend=backend, path=model_dir)

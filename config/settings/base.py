@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees a view's exception first: a lost database is a 503, not a 500 page.
+    "moderation.api.errors.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,6 +84,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+#: Seconds a client is told to wait (`Retry-After`) when the database cannot be reached and the
+#: API answers 503 database_unavailable.
+DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int(
+    "DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS", default=5
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -142,6 +150,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Named enums instead of hashed names for the two `status` choice sets.
+    "ENUM_NAME_OVERRIDES": {
+        "CommentStatusEnum": "moderation.models.comments.CommentStatus",
+        "DeliveryStatusEnum": "moderation.models.webhooks.DeliveryStatus",
+    },
 }
 
 # Cache: the throttle counters and key last-used stamps. Local memory unless Redis is given.
@@ -184,6 +197,11 @@ SCORE_CACHE_SECONDS = env.int("SCORE_CACHE_SECONDS", default=24 * 3600)
 SCORE_CACHE_ALIAS = env.str("SCORE_CACHE_ALIAS", default="default")
 #: How often the sweeper looks for such comments.
 SCORING_SWEEP_INTERVAL_SECONDS = env.int("SCORING_SWEEP_INTERVAL_SECONDS", default=60)
+#: Scoring attempts on which the model raises for one comment alone before that comment is
+#: marked `failed` (with its error) instead of being retried for ever.
+SCORING_MAX_ATTEMPTS = env.int("SCORING_MAX_ATTEMPTS", default=3)
+#: Longest error text kept on a failed comment, in characters.
+SCORING_ERROR_MAX_CHARS = env.int("SCORING_ERROR_MAX_CHARS", default=2000)
 
 #: Threads torch may use in one worker process (transformer models); run one process per core.
 WORKER_TORCH_THREADS = env.int("WORKER_TORCH_THREADS", default=1)

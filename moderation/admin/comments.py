@@ -20,6 +20,7 @@ from moderation.models import (
     Review,
 )
 from moderation.services.platforms import api_key_issue, api_key_revoke
+from moderation.services.scoring_failures import comments_retry_failed
 
 
 def _score_color(score: float, threshold: float) -> str:
@@ -176,9 +177,12 @@ class CommentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "created_at",
         "enqueued_at",
         "enqueue_count",
+        "scoring_attempts",
+        "scoring_error",
     )
     fields = readonly_fields
     inlines = [ReviewInline, CommentScoreInline]
+    actions = ["retry_failed"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -197,6 +201,17 @@ class CommentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description="flagged labels")
     def flagged_labels_display(self, comment: Comment) -> str:
         return ", ".join(comment.flagged_labels) or "—"
+
+    @admin.action(description="Retry scoring the selected failed comments")
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        retried = comments_retry_failed(comment_ids=list(queryset.values_list("pk", flat=True)))
+        skipped = queryset.count() - retried
+        self.message_user(
+            request,
+            f"Re-queued {retried} failed comment(s) for scoring"
+            + (f"; {skipped} not failed, left alone." if skipped else "."),
+            messages.SUCCESS if retried else messages.WARNING,
+        )
 
 
 class ApiKeyInline(admin.TabularInline):  # type: ignore[type-arg]

@@ -3,20 +3,38 @@
 Codes: not_authenticated, invalid_api_key, key_revoked, key_expired, platform_disabled,
 invalid_authorization_header, permission_denied, not_found, method_not_allowed,
 unsupported_media_type, malformed_json, payload_too_large, validation_error (with `fields`),
-batch_rejected (with `items`), external_id_conflict, rate_limited, server_error.
+batch_rejected (with `items`), external_id_conflict, rate_limited, database_unavailable
+(503 with `Retry-After`), server_error.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
+from collections.abc import Callable
 from typing import Any
 
+import psycopg
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from moderation.errors import BatchRejected, ExternalIdConflict, ModerationError
+
+logger = logging.getLogger(__name__)
+
+#: What a lost or refused database connection raises: Django's wrappers, and psycopg's own
+#: when it is used directly.
+DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
 
 _CODES: dict[type[exceptions.APIException], str] = {
     exceptions.NotAuthenticated: "not_authenticated",
@@ -58,7 +76,35 @@ def batch_rejected_body(exc: BatchRejected) -> dict[str, Any]:
     )
 
 
+def _database_unavailable(request: HttpRequest, exc: BaseException) -> tuple[dict[str, Any], int]:
+    """The body and the `Retry-After` seconds of a 503 `database_unavailable`, logged."""
+    logger.warning("Database unavailable during %s %s: %s", request.method, request.path, exc)
+    retry_after = settings.DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS
+    body = error_body(
+        "database_unavailable",
+        "The database cannot be reached; nothing was stored. Retry later.",
+        retry_after_seconds=retry_after,
+    )
+    return body, retry_after
+
+
+def database_unavailable_response(request: HttpRequest, exc: BaseException) -> JsonResponse:
+    """503 `database_unavailable` with `Retry-After`: the request stored nothing (a write
+    that did not commit is rolled back), and the same request can be sent again."""
+    body, retry_after = _database_unavailable(request, exc)
+    response = JsonResponse(body, status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
+        body, retry_after = _database_unavailable(context["request"], exc)
+        return Response(
+            body,
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(retry_after)},
+        )
     if isinstance(exc, BatchRejected):
         status_code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
         return Response(batch_rejected_body(exc), status=status_code)
@@ -111,6 +157,11 @@ def json_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def json_server_error(request: HttpRequest) -> Any:
+    # Django calls this while handling the exception, so it is still at hand: a database
+    # outage met outside a view (in a middleware, say) is a 503 too, not a 500 page.
+    current = sys.exc_info()[1]
+    if isinstance(current, DATABASE_UNAVAILABLE_ERRORS):
+        return database_unavailable_response(request, current)
     if _wants_json(request):
         return JsonResponse(
             error_body("server_error", "An unexpected error occurred; it was logged."), status=500
@@ -126,3 +177,19 @@ def json_bad_request(request: HttpRequest, exception: Exception | None = None) -
     from django.views.defaults import bad_request
 
     return bad_request(request, exception or Exception())
+
+
+class DatabaseUnavailableMiddleware:
+    """Answers 503 `database_unavailable` (with `Retry-After`) when a view outside the REST
+    API (the admin, say) loses the database, instead of a 500 page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DATABASE_UNAVAILABLE_ERRORS):
+            return database_unavailable_response(request, exception)
+        return None

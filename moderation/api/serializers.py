@@ -178,6 +178,9 @@ class CommentOutputSerializer(serializers.ModelSerializer):  # type: ignore[type
     scores = ScoresSerializer(allow_null=True)
     model_version = serializers.SerializerMethodField()
     decision = serializers.SerializerMethodField()
+    scoring_error = serializers.SerializerMethodField(
+        help_text="Why scoring gave up on this comment (status `failed`); null otherwise."
+    )
 
     class Meta:
         model = Comment
@@ -195,10 +198,15 @@ class CommentOutputSerializer(serializers.ModelSerializer):  # type: ignore[type
             "decision",
             "created_at",
             "scored_at",
+            "scoring_error",
         ]
 
     def get_model_version(self, comment: Comment) -> str | None:
         return comment.model_version.version if comment.model_version else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_scoring_error(self, comment: Comment) -> str | None:
+        return comment.scoring_error if comment.status == CommentStatus.FAILED else None
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, comment: Comment) -> dict[str, Any] | None:

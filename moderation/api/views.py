@@ -37,6 +37,9 @@ ERROR_RESPONSES: dict[int | str, Any] = {
     401: OpenApiResponse(description="Missing, unknown, revoked or expired API key."),
     413: OpenApiResponse(description="`payload_too_large`."),
     415: OpenApiResponse(description="`unsupported_media_type`: send application/json."),
+    503: OpenApiResponse(
+        description="`database_unavailable`: nothing was stored; retry after `Retry-After` s."
+    ),
 }
 
 

@@ -17,6 +17,8 @@ class CommentStatus(models.TextChoices):
     ALLOWED = "allowed", "Allowed"
     FLAGGED = "flagged", "Flagged"
     AUTO_REMOVED = "auto_removed", "Auto-removed"
+    #: The model raised on this comment SCORING_MAX_ATTEMPTS times; `scoring_error` says why.
+    FAILED = "failed", "Failed"
 
 
 class Decision(models.TextChoices):
@@ -42,6 +44,11 @@ class Comment(models.Model):
     #: When the comment was last handed to the broker; the sweeper re-enqueues stale ones.
     enqueued_at = models.DateTimeField(null=True, blank=True)
     enqueue_count = models.PositiveIntegerField(default=0)
+    #: Scoring attempts on which the model raised for this comment alone (a poison text);
+    #: at SCORING_MAX_ATTEMPTS it becomes `failed` and leaves the pending set.
+    scoring_attempts = models.PositiveIntegerField(default=0)
+    #: The last such error, truncated; empty unless an attempt failed.
+    scoring_error = models.TextField(blank=True)
 
     # The current scores (history in CommentScore). One column per label keeps filtering
     # and ordering by a label's score an indexed query.

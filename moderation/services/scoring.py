@@ -24,6 +24,7 @@ from moderation.services.score_cache import (
     score_cache_set_many,
     text_digest,
 )
+from moderation.services.scoring_failures import comments_score_isolating_failures
 from moderation.services.webhooks import comment_outcome_events, webhook_events_emit
 
 if TYPE_CHECKING:
@@ -308,7 +309,13 @@ def comment_batch_score(
         if not comments:
             return ScoreBatchResult(model_version.version, 0, 0, 0)
 
-        _apply_model(comments, model_version, model)
+        # A comment the model raises on is set aside (failed after SCORING_MAX_ATTEMPTS), so
+        # one poison text never holds up the rest of its batch.
+        comments = comments_score_isolating_failures(
+            comments=comments,
+            score=lambda batch: _apply_model(batch, model_version, model),
+            model_check=lambda: model.predict_proba([""]),
+        )
         # The outbox: deliveries commit with the outcome they report, or not at all.
         if not webhook_events_emit(comment_outcome_events(comments)):
             _commit_without_waiting_for_disk()
