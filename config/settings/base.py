@@ -128,7 +128,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["moderation.api.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "moderation.api.schema.ModerationAutoSchema",
     "EXCEPTION_HANDLER": "moderation.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": ["moderation.api.auth.PlatformRateThrottle"],
@@ -168,6 +168,10 @@ CACHES = {
 MODERATION_MAX_TEXT_CHARS = env.int("MODERATION_MAX_TEXT_CHARS", default=20_000)
 #: Largest `metadata` object accepted, in bytes of compact JSON.
 MODERATION_MAX_METADATA_BYTES = env.int("MODERATION_MAX_METADATA_BYTES", default=16_384)
+#: Deepest `metadata` nesting accepted; the object itself is level 1, {"a": {"b": 1}} is 2.
+MODERATION_MAX_METADATA_DEPTH = env.int("MODERATION_MAX_METADATA_DEPTH", default=5)
+#: Most keys in one `metadata` object, nested objects' keys included.
+MODERATION_MAX_METADATA_KEYS = env.int("MODERATION_MAX_METADATA_KEYS", default=100)
 #: Most comments in one `POST /api/v1/comments/batch`.
 MODERATION_MAX_BATCH_ITEMS = env.int("MODERATION_MAX_BATCH_ITEMS", default=500)
 #: Largest request body, in bytes; a full batch of long comments fits.

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from classifier.labels import LABELS
+from moderation.api.parsers import json_depth
 from moderation.models import Comment, CommentStatus
 from moderation.services.comments import CommentInput
 
@@ -51,12 +52,27 @@ def _json_has_bad_text(value: Any) -> bool:
     return False
 
 
+def _json_key_count(value: Any) -> int:
+    """Object keys at every level of a JSON value (its depth is already bounded)."""
+    if isinstance(value, dict):
+        return len(value) + sum(_json_key_count(child) for child in value.values())
+    if isinstance(value, list):
+        return sum(_json_key_count(child) for child in value)
+    return 0
+
+
 @extend_schema_field(OpenApiTypes.OBJECT)
 class MetadataField(serializers.Field):  # type: ignore[type-arg]
-    """A small JSON object the platform wants stored with the comment and returned as is."""
+    """A small JSON object the platform wants stored with the comment and returned as is.
+
+    Limits: MODERATION_MAX_METADATA_DEPTH levels of nesting (the object itself is level 1),
+    MODERATION_MAX_METADATA_KEYS keys in all, MODERATION_MAX_METADATA_BYTES as compact JSON.
+    """
 
     default_error_messages = {
         "invalid_type": "Must be a JSON object.",
+        "too_deep": "Must nest at most {limit} levels deep (the object itself is level 1).",
+        "too_many_keys": "Must have at most {limit} keys in all, nested ones included.",
         "too_large": "Must be at most {limit} bytes as compact JSON.",
         "invalid_text": "Keys and strings must not contain NUL characters or lone surrogates.",
     }
@@ -64,6 +80,12 @@ class MetadataField(serializers.Field):  # type: ignore[type-arg]
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
             self.fail("invalid_type")
+        depth_limit = settings.MODERATION_MAX_METADATA_DEPTH
+        if json_depth(data) > depth_limit:
+            self.fail("too_deep", limit=depth_limit)
+        keys_limit = settings.MODERATION_MAX_METADATA_KEYS
+        if _json_key_count(data) > keys_limit:
+            self.fail("too_many_keys", limit=keys_limit)
         if _json_has_bad_text(data):
             self.fail("invalid_text")
         limit = settings.MODERATION_MAX_METADATA_BYTES
@@ -138,20 +160,32 @@ class CommentInputSerializer(StrictInputSerializer):
         )
 
 
+class CommentItemsField(serializers.ListField):
+    """The batch's items, each checked later by CommentInputSerializer so that every bad item
+    is named by its index; documented as a list of comments."""
+
+
 class CommentBatchInputSerializer(StrictInputSerializer):
-    comments = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
+    comments = CommentItemsField(child=serializers.JSONField(), allow_empty=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit = settings.MODERATION_MAX_BATCH_ITEMS
         field = self.fields["comments"]
         assert isinstance(field, serializers.ListField)
+        field.min_length = 1
         field.max_length = limit
         from django.core.validators import MaxLengthValidator
 
         field.validators = [
             MaxLengthValidator(limit, message=f"At most {limit} comments per batch.")
         ]
+
+
+class CommentDetailQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    explain = serializers.BooleanField(
+        default=False, help_text="Include `explanation`: the spans behind each flagged label."
+    )
 
 
 class ScoresSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -225,8 +259,11 @@ class SpanSerializer(serializers.Serializer):  # type: ignore[type-arg]
 class CommentExplainedSerializer(CommentOutputSerializer):
     explanation = serializers.DictField(
         child=SpanSerializer(many=True),
-        help_text="For each flagged label, the spans of the text that drove its score, "
-        "strongest first (computed when the comment was scored; empty if none was flagged).",
+        # Present only with ?explain=true: the detail endpoint documents one response schema.
+        required=False,
+        help_text="With `?explain=true` only: for each flagged label, the spans of the text "
+        "that drove its score, strongest first (computed when the comment was scored; empty "
+        "if none was flagged).",
     )
 
     class Meta(CommentOutputSerializer.Meta):

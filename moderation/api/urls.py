@@ -1,8 +1,24 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from moderation.api import views, webhook_views
+
+
+class WebhookIdConverter:
+    """A Standard Webhooks message id as this API issues them (`msg_` + hex): anything else
+    is a 404 before it reaches a query (a NUL byte there would be a database error)."""
+
+    regex = "[A-Za-z0-9_-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(WebhookIdConverter, "webhook_id")
 
 urlpatterns = [
     path("comments", views.CommentListCreateApi.as_view(), name="comments"),
@@ -34,12 +50,12 @@ urlpatterns = [
         name="webhook-deliveries",
     ),
     path(
-        "webhooks/deliveries/<str:webhook_id>",
+        "webhooks/deliveries/<webhook_id:webhook_id>",
         webhook_views.DeliveryDetailApi.as_view(),
         name="webhook-delivery-detail",
     ),
     path(
-        "webhooks/deliveries/<str:webhook_id>/redeliver",
+        "webhooks/deliveries/<webhook_id:webhook_id>/redeliver",
         webhook_views.DeliveryRedeliverApi.as_view(),
         name="webhook-delivery-redeliver",
     ),

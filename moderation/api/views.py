@@ -7,7 +7,6 @@ from uuid import UUID
 
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
 )
@@ -19,10 +18,12 @@ from rest_framework.views import APIView
 from moderation.api.auth import PlatformClient
 from moderation.api.filters import CommentFilter
 from moderation.api.pagination import NewestFirstPagination
+from moderation.api.schema import error_response
 from moderation.api.serializers import (
     CommentAcceptedSerializer,
     CommentBatchAcceptedSerializer,
     CommentBatchInputSerializer,
+    CommentDetailQuerySerializer,
     CommentExplainedSerializer,
     CommentInputSerializer,
     CommentOutputSerializer,
@@ -31,16 +32,6 @@ from moderation.errors import BatchItemError, BatchRejected
 from moderation.models import Comment, Platform
 from moderation.selectors.comments import comment_get_for_platform, comment_list_for_platform
 from moderation.services.comments import comment_batch_create, comment_create
-
-ERROR_RESPONSES: dict[int | str, Any] = {
-    400: OpenApiResponse(description="`validation_error` or `malformed_json`, with details."),
-    401: OpenApiResponse(description="Missing, unknown, revoked or expired API key."),
-    413: OpenApiResponse(description="`payload_too_large`."),
-    415: OpenApiResponse(description="`unsupported_media_type`: send application/json."),
-    503: OpenApiResponse(
-        description="`database_unavailable`: nothing was stored; retry after `Retry-After` s."
-    ),
-}
 
 
 def _platform(request: Request) -> Platform:
@@ -55,6 +46,8 @@ class CommentListCreateApi(generics.ListAPIView):  # type: ignore[type-arg]
     filterset_class = CommentFilter
 
     def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
+            return Comment.objects.none()
         return comment_list_for_platform(platform=_platform(self.request))
 
     @extend_schema(
@@ -73,8 +66,7 @@ class CommentListCreateApi(generics.ListAPIView):  # type: ignore[type-arg]
                 CommentOutputSerializer,
                 description="Already stored with the same payload; returned as it is now.",
             ),
-            409: OpenApiResponse(description="`external_id_conflict`: different payload."),
-            **ERROR_RESPONSES,
+            409: error_response("`external_id_conflict`: different payload."),
         },
         examples=[
             OpenApiExample(
@@ -107,8 +99,10 @@ class CommentBatchCreateApi(APIView):
             200: OpenApiResponse(
                 CommentBatchAcceptedSerializer, description="Every item was already stored."
             ),
-            409: OpenApiResponse(description="`batch_rejected`: an item conflicts."),
-            **ERROR_RESPONSES,
+            400: error_response(
+                "`batch_rejected` (with `items`), `validation_error` or `malformed_json`."
+            ),
+            409: error_response("`batch_rejected`: an item conflicts with a stored comment."),
         },
     )
     def post(self, request: Request) -> Response:
@@ -149,19 +143,15 @@ def _item_errors(errors: Any) -> dict[str, Any]:
 class CommentDetailApi(APIView):
     @extend_schema(
         summary="Read one comment",
-        parameters=[
-            OpenApiParameter(
-                "explain",
-                bool,
-                description="Include `explanation`: the spans behind each flagged label.",
-            )
-        ],
+        parameters=[CommentDetailQuerySerializer],
         responses={200: CommentExplainedSerializer},
     )
     def get(self, request: Request, comment_id: UUID) -> Response:
         comment: Comment = comment_get_for_platform(
             platform=_platform(request), public_id=comment_id
         )
-        explain = request.query_params.get("explain", "false").lower() in {"1", "true", "yes"}
+        query = CommentDetailQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        explain = query.validated_data["explain"]
         serializer = CommentExplainedSerializer if explain else CommentOutputSerializer
         return Response(serializer(comment).data)

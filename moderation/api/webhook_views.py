@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from moderation.api.pagination import NewestFirstPagination
-from moderation.api.views import ERROR_RESPONSES, _platform
+from moderation.api.views import _platform
 from moderation.api.webhook_serializers import (
     DeliveryDetailSerializer,
     DeliveryOutputSerializer,
@@ -51,7 +51,7 @@ class EndpointListCreateApi(APIView):
     @extend_schema(
         summary="Add a webhook endpoint (its secret is shown once)",
         request=EndpointInputSerializer,
-        responses={201: EndpointCreatedSerializer, **ERROR_RESPONSES},
+        responses={201: EndpointCreatedSerializer},
     )
     def post(self, request: Request) -> Response:
         serializer = EndpointInputSerializer(data=request.data)
@@ -72,7 +72,7 @@ class EndpointDetailApi(APIView):
     @extend_schema(
         summary="Change a webhook endpoint; is_active=true re-enables a disabled one",
         request=EndpointUpdateSerializer,
-        responses={200: EndpointOutputSerializer, **ERROR_RESPONSES},
+        responses={200: EndpointOutputSerializer},
     )
     def patch(self, request: Request, endpoint_id: UUID) -> Response:
         endpoint = webhook_endpoint_get_for_platform(
@@ -96,7 +96,7 @@ class EndpointRotateSecretApi(APIView):
     @extend_schema(
         summary="Rotate the signing secret; the old one keeps signing during the grace period",
         request=RotateSecretInputSerializer,
-        responses={200: SecretRotatedSerializer, **ERROR_RESPONSES},
+        responses={200: SecretRotatedSerializer},
     )
     def post(self, request: Request, endpoint_id: UUID) -> Response:
         endpoint = webhook_endpoint_get_for_platform(
@@ -143,6 +143,8 @@ class DeliveryListApi(generics.ListAPIView):  # type: ignore[type-arg]
     filterset_class = DeliveryFilter
 
     def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
+            return WebhookDelivery.objects.none()
         return webhook_delivery_list_for_platform(platform=_platform(self.request))
 
     @extend_schema(summary="The delivery log, newest first")
