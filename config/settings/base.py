@@ -131,8 +131,17 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "moderation.api.schema.ModerationAutoSchema",
     "EXCEPTION_HANDLER": "moderation.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_THROTTLE_CLASSES": ["moderation.api.auth.PlatformRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"platform": env.str("API_RATE_LIMIT", default="6000/min")},
+    # Both apply: a request over either limit is answered 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "moderation.api.auth.ApiKeyRateThrottle",
+        "moderation.api.auth.PlatformRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        # Requests per platform, all its keys together ("N/s", "N/min", "N/hour", "N/day").
+        "platform": env.str("API_RATE_LIMIT", default="6000/min"),
+        # Requests per API key; as high as the platform's by default, lower it to share.
+        "api_key": env.str("API_KEY_RATE_LIMIT", default="6000/min"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,10 +46,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "The API key is not valid.", code="invalid_api_key"
             ) from exc
-        api_key = (
-            ApiKey.objects.select_related("platform").filter(digest=api_key_digest(secret)).first()
-        )
-        if api_key is None:
+        digest = api_key_digest(secret)
+        api_key = ApiKey.objects.select_related("platform").filter(digest=digest).first()
+        # The index lookup is by digest, so its timing says nothing about the key itself; the
+        # final equality check is constant-time all the same, and exact whatever collation or
+        # case folding a database applies to the lookup.
+        if api_key is None or not hmac.compare_digest(api_key.digest, digest):
             raise exceptions.AuthenticationFailed(
                 "The API key is not valid.", code="invalid_api_key"
             )
@@ -83,6 +86,18 @@ class PlatformRateThrottle(throttling.SimpleRateThrottle):
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if isinstance(request.user, PlatformClient):
             return self.cache_format % {"scope": self.scope, "ident": request.user.platform.pk}
+        return None
+
+
+class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
+    """Requests per API key, rate from API_KEY_RATE_LIMIT: one leaked or runaway key cannot
+    use up its platform's whole budget (PlatformRateThrottle) while the others still work."""
+
+    scope = "api_key"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if isinstance(request.user, PlatformClient):
+            return self.cache_format % {"scope": self.scope, "ident": request.user.api_key.pk}
         return None
 
 
