@@ -21,7 +21,9 @@ Why ``.npz`` + JSON and not pickle/joblib or skops: loading them runs no code at
 upload or a shared volume cannot execute anything; skops would also be safe with a trusted-types
 list, but it still stores scikit-learn objects whose layout changes between scikit-learn
 releases, while these files hold only the numbers the model needs and rebuild the same
-vectorizers on any version. Each file's SHA-256 is in the manifest and checked on load.
+vectorizers on any version. Each file's SHA-256 is in the manifest and checked on load, and
+:func:`load_model` refuses a directory holding any pickle-based file (by name, by content, or
+an ``.npz`` array of Python objects), even one the manifest vouches for.
 
 :func:`read_manifest` reads JSON only and imports nothing heavy, so the web process can call it
 freely; numpy and scikit-learn (and torch, for a transformer artifact only) are imported by
@@ -298,11 +300,71 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: Names that say "pickle inside": plain pickles, joblib, torch.save files, old HF weights.
+PICKLE_SUFFIXES: Final = frozenset(
+    {".pkl", ".pickle", ".joblib", ".pt", ".pth", ".bin", ".ckpt", ".dill", ".skops"}
+)
+_ZIP_MAGIC: Final = b"PK\x03\x04"
+
+
+def _pickle_in(file_path: Path) -> str | None:
+    """Why ``file_path`` holds something that unpickles (runs code) when loaded, or None."""
+    if file_path.suffix.lower() in PICKLE_SUFFIXES:
+        return f"its name ({file_path.suffix}) is a pickle-based format"
+    with file_path.open("rb") as handle:
+        head = handle.read(4)
+    # Pickle protocols 2 to 5 start with PROTO (0x80) and the protocol number.
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        return "it is a pickle"
+    if head == _ZIP_MAGIC:
+        import zipfile
+
+        import numpy as np
+
+        try:
+            with zipfile.ZipFile(file_path) as archive:
+                for member in archive.namelist():
+                    if member.endswith(".pkl"):  # torch.save's zip format: data.pkl
+                        return f"it holds {member}, a pickle"
+                    if member.endswith(".npy"):
+                        with archive.open(member) as array:
+                            version = np.lib.format.read_magic(array)
+                            header = (
+                                np.lib.format.read_array_header_1_0
+                                if version == (1, 0)
+                                else np.lib.format.read_array_header_2_0
+                            )
+                            _, _, dtype = header(array)
+                        if dtype.hasobject:
+                            return f"its array {member} holds pickled Python objects"
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return None  # not a readable archive: its checksum or its reader refuses it
+    return None
+
+
+def refuse_pickles(model_dir: Path) -> None:
+    """Raise :class:`ArtifactError` if any file in the artifact would unpickle when loaded.
+
+    The loaders never unpickle anything (``np.load(allow_pickle=False)``, JSON, safetensors),
+    so such a file is never read; its presence means the artifact is not one this code wrote
+    (tampered, or exported by another tool), and it is refused whole rather than half-trusted.
+    """
+    for file_path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
+        reason = _pickle_in(file_path)
+        if reason is not None:
+            name = file_path.relative_to(model_dir)
+            raise ArtifactError(
+                f"{model_dir}: refusing to load {name}: {reason}. Artifacts hold only JSON, "
+                ".npz arrays of numbers and .safetensors, because loading a pickle runs code."
+            )
+
+
 def load_model(path: str | os.PathLike[str]) -> LoadedModel:
     """Load the artifact at ``path``; nothing in it is executed.
 
-    Raises :class:`ArtifactError` for everything :func:`read_manifest` does, and when a weight
-    file is missing, fails its checksum or does not fit the model.
+    Raises :class:`ArtifactError` for everything :func:`read_manifest` does, when any file in
+    the directory is pickle-based (:func:`refuse_pickles`), and when a weight file is missing,
+    fails its checksum or does not fit the model.
     """
     model_dir = Path(path)
     if model_dir.name == MANIFEST_NAME:
@@ -314,6 +376,9 @@ def load_model(path: str | os.PathLike[str]) -> LoadedModel:
             raise ArtifactError(f"{model_dir}: weight file {name} is missing")
         if _sha256(file_path) != expected:
             raise ArtifactError(f"{model_dir}: {name} does not match its checksum (corrupted?)")
+    # After the checksums: they catch corruption; this catches what a checksum cannot, a
+    # tampered manifest vouching for a pickle, or a pickle the manifest does not list.
+    refuse_pickles(model_dir)
     if manifest.backend in _EXTRA_READERS:
         backend: ToxicityBackend = _EXTRA_READERS[manifest.backend](model_dir)
     elif manifest.backend == "transformer":

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -220,3 +221,124 @@ def test_shipped_model_ranks_abuse_above_neutral_text() -> None:
     assert abusive[insult] > neutral[insult]
     assert threat[threat_col] > neutral[threat_col]
     assert abusive[toxic] >= model.manifest.thresholds["toxic"] > neutral[toxic]
+
+
+# --- nothing is ever unpickled ---------------------------------------------------------------
+
+
+class _Tripwire:
+    """Unpickling this creates a file: proof that code from the artifact ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (str(self.marker),))
+
+
+def _set_checksum(model_dir: Path, name: str) -> None:
+    """Make the manifest vouch for a tampered file, as an attacker who can write both would."""
+    import hashlib
+
+    raw = json.loads((model_dir / MANIFEST_NAME).read_text())
+    raw["files"][name] = hashlib.sha256((model_dir / name).read_bytes()).hexdigest()
+    (model_dir / MANIFEST_NAME).write_text(json.dumps(raw))
+
+
+def test_an_artifact_holding_a_pickle_file_is_refused(artifact_dir: Path, tmp_path: Path) -> None:
+    import pickle
+
+    marker = tmp_path / "code-ran"
+    (artifact_dir / "extra.pkl").write_bytes(pickle.dumps(_Tripwire(marker)))
+
+    with pytest.raises(ArtifactError, match=r"refusing to load extra\.pkl: .*pickle"):
+        load_model(artifact_dir)
+    assert not marker.exists()
+
+
+def test_weights_replaced_by_a_pickle_are_refused_even_with_a_matching_checksum(
+    artifact_dir: Path, tmp_path: Path
+) -> None:
+    import pickle
+
+    marker = tmp_path / "code-ran"
+    (artifact_dir / "linear_weights.npz").write_bytes(pickle.dumps(_Tripwire(marker)))
+    _set_checksum(artifact_dir, "linear_weights.npz")
+
+    with pytest.raises(ArtifactError, match=r"linear_weights\.npz: it is a pickle"):
+        load_model(artifact_dir)
+    assert not marker.exists()
+
+
+def test_an_npz_with_an_object_array_is_refused(artifact_dir: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "code-ran"
+    with np.load(artifact_dir / "linear_weights.npz") as weights:
+        arrays = {key: weights[key] for key in weights.files}
+    arrays["coef"] = np.array([_Tripwire(marker)], dtype=object)
+    np.savez(artifact_dir / "linear_weights.npz", **arrays)
+    _set_checksum(artifact_dir, "linear_weights.npz")
+
+    with pytest.raises(ArtifactError, match=r"array coef\.npy holds pickled Python objects"):
+        load_model(artifact_dir)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["transformer/pytorch_model.bin", "model.joblib", "weights.pt", "model.skops"]
+)
+def test_pickle_based_file_names_are_refused(artifact_dir: Path, name: str) -> None:
+    (artifact_dir / name).parent.mkdir(exist_ok=True)
+    (artifact_dir / name).write_bytes(b"not even a pickle")
+
+    with pytest.raises(ArtifactError, match="pickle-based format"):
+        load_model(artifact_dir)
+
+
+def test_a_torch_save_file_is_refused_whatever_its_name(artifact_dir: Path) -> None:
+    import torch
+
+    torch.save({"weights": torch.zeros(2)}, artifact_dir / "extra.safetensors")
+
+    with pytest.raises(ArtifactError, match=r"holds .*data\.pkl, a pickle"):
+        load_model(artifact_dir)
+
+
+_UNSAFE_CALLS = {
+    ("pickle", "load"),
+    ("pickle", "loads"),
+    ("pickle", "Unpickler"),
+    ("joblib", "load"),
+    ("cloudpickle", "load"),
+    ("cloudpickle", "loads"),
+    ("dill", "load"),
+    ("dill", "loads"),
+    ("skops.io", "load"),
+    ("sio", "load"),
+}
+
+
+def test_no_code_path_loads_a_pickle() -> None:
+    """Every load in the project's code: no pickle/joblib/dill/skops load at all, torch.load
+    only with weights_only=True, np.load never with allow_pickle=True, Hugging Face never
+    with trust_remote_code=True."""
+    import ast
+
+    problems = []
+    folders = ("classifier", "training", "moderation", "workers", "config", "bench")
+    for path in sorted(p for folder in folders for p in (PROJECT_ROOT / folder).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            owner = ast.unparse(node.func.value)
+            name = node.func.attr
+            keywords = {k.arg: ast.unparse(k.value) for k in node.keywords}
+            where = f"{path.relative_to(PROJECT_ROOT)}:{node.lineno}"
+            if (owner, name) in _UNSAFE_CALLS:
+                problems.append(f"{where}: {owner}.{name}")
+            if owner == "torch" and name == "load" and keywords.get("weights_only") != "True":
+                problems.append(f"{where}: torch.load without weights_only=True")
+            if name == "load" and keywords.get("allow_pickle") == "True":
+                problems.append(f"{where}: allow_pickle=True")
+            if keywords.get("trust_remote_code") == "True":
+                problems.append(f"{where}: trust_remote_code=True")
+    assert problems == []
