@@ -318,10 +318,14 @@ def _load_base(base: str, log: Callable[[str], None]) -> tuple[nn.Module, Any]:
     """
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    config = AutoConfig.from_pretrained(base)
+    # safetensors only, and no code from the base model's folder: a base model that ships only
+    # pickle-based weights (pytorch_model.bin) is refused rather than unpickled.
+    tokenizer = AutoTokenizer.from_pretrained(base, trust_remote_code=False)
+    config = AutoConfig.from_pretrained(base, trust_remote_code=False)
     names = [str(config.id2label.get(i, "")).lower() for i in range(int(config.num_labels))]
     common = {
+        "use_safetensors": True,
+        "trust_remote_code": False,
         "problem_type": "multi_label_classification",
         "id2label": dict(enumerate(LABELS)),
         "label2id": {label: i for i, label in enumerate(LABELS)},

@@ -2,9 +2,9 @@
 
 Codes: not_authenticated, invalid_api_key, key_revoked, key_expired, platform_disabled,
 invalid_authorization_header, permission_denied, not_found, method_not_allowed,
-unsupported_media_type, malformed_json, payload_too_large, validation_error (with `fields`),
-batch_rejected (with `items`), external_id_conflict, rate_limited, database_unavailable
-(503 with `Retry-After`), server_error.
+unsupported_media_type, malformed_json, invalid_utf8, too_deep (moderation/api/parsers.py),
+payload_too_large, validation_error (with `fields`), batch_rejected (with `items`),
+external_id_conflict, rate_limited, database_unavailable (503 with `Retry-After`), server_error.
 """
 
 from __future__ import annotations

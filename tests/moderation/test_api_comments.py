@@ -7,6 +7,8 @@ list, null, object), unknown fields, a non-object body, malformed JSON, NaN, the
 content type, an oversized body, a duplicate external id with new text, a batch of 501, a
 batch with one bad item, a batch repeating an external id, a batch conflicting with a stored
 comment, a bad filter value, another platform's comment id, a wrong method, too many requests.
+More in test_api_limits.py (encoding, nesting, metadata limits, pagination, property tests),
+test_api_keys.py (per-key limits), test_api_isolation.py and test_api_fuzz.py (schemathesis).
 """
 
 from __future__ import annotations
