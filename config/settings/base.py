@@ -133,7 +133,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "moderation.api.schema.ModerationAutoSchema",
     "EXCEPTION_HANDLER": "moderation.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    # Both apply: a request over either limit is answered 429 with Retry-After.
+    # Both apply: a request over either limit is answered 429 with Retry-After. The key's
+    # comes first, so that what it refuses is not counted against the platform.
     "DEFAULT_THROTTLE_CLASSES": [
         "moderation.api.auth.ApiKeyRateThrottle",
         "moderation.api.auth.PlatformRateThrottle",

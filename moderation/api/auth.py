@@ -78,10 +78,23 @@ class IsPlatformClient(permissions.BasePermission):
         return isinstance(request.user, PlatformClient)
 
 
+#: Set on a request that its key's rate limit refused (see PlatformRateThrottle).
+_REFUSED_BY_KEY_LIMIT = "_toxmod_refused_by_key_limit"
+
+
 class PlatformRateThrottle(throttling.SimpleRateThrottle):
-    """Requests per platform (all its keys together), rate from API_RATE_LIMIT."""
+    """Requests per platform (all its keys together), rate from API_RATE_LIMIT.
+
+    A request its key's own limit already refused is not counted: a runaway key must not use
+    up the budget of the platform's other keys with requests that were never served.
+    """
 
     scope = "platform"
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if getattr(request, _REFUSED_BY_KEY_LIMIT, False):
+            return True  # refused anyway, by ApiKeyRateThrottle (which runs first)
+        return bool(super().allow_request(request, view))
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if isinstance(request.user, PlatformClient):
@@ -94,6 +107,12 @@ class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
     use up its platform's whole budget (PlatformRateThrottle) while the others still work."""
 
     scope = "api_key"
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        allowed = bool(super().allow_request(request, view))
+        if not allowed:
+            setattr(request, _REFUSED_BY_KEY_LIMIT, True)
+        return allowed
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if isinstance(request.user, PlatformClient):

@@ -173,7 +173,6 @@ class CommentBatchInputSerializer(StrictInputSerializer):
         limit = settings.MODERATION_MAX_BATCH_ITEMS
         field = self.fields["comments"]
         assert isinstance(field, serializers.ListField)
-        field.min_length = 1
         field.max_length = limit
         from django.core.validators import MaxLengthValidator
 

@@ -103,3 +103,20 @@ def test_a_refused_post_writes_nothing(issued_key: Any, monkeypatch: pytest.Monk
 
     assert (accepted.status_code, refused.status_code) == (202, 429)
     assert list(Comment.objects.values_list("external_id", flat=True)) == ["c-1"]
+
+
+@pytest.mark.django_db
+def test_requests_a_key_limit_refused_do_not_use_up_the_platforms_budget(
+    platform: Any, issued_key: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "2/min"})
+    monkeypatch.setattr(PlatformRateThrottle, "THROTTLE_RATES", {"platform": "3/min"})
+    runaway = client_for(issued_key.secret)
+    sibling = client_for(api_key_issue(platform=platform).secret)
+
+    statuses = [runaway.get(URL).status_code for _ in range(6)]
+
+    assert statuses == [200, 200, 429, 429, 429, 429]
+    # Two requests served so far: the platform's third is still there for the other key.
+    assert sibling.get(URL).status_code == 200
+    assert sibling.get(URL).status_code == 429
