@@ -11,7 +11,7 @@ fuzzed twice: with generated ids (which must answer 404) and with the ids of rea
 of the platform, so that bodies and query strings reach the views.
 
 Bounded by default: FUZZ_EXAMPLES (15) examples per operation, variant and mode,
-derandomized, so every run sends the same requests (about a minute on two cores).
+derandomized, so every run repeats the same search (under a minute on two cores).
 `FUZZ_EXAMPLES=500 pytest tests/moderation/test_api_fuzz.py -s` runs a deeper search. The
 totals (operations, requests, status codes, failures) are printed, and written as JSON to
 FUZZ_REPORT when that is set; docs/security.md records a run.
