@@ -20,10 +20,11 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-#: Plain-http requests are redirected to https (`manage.py check --deploy` W008); the health
-#: check stays reachable over http for load balancers and compose.
+#: Plain-http requests are redirected to https (`manage.py check --deploy` W008); the probes
+#: and the metrics stay reachable over http for load balancers, compose and Prometheus,
+#: which call the process directly, not through the TLS proxy.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 #: Browsers remember to use https only (W004); sent on https responses only. A year, as
 #: Django's deployment checklist suggests once https works.
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600)

@@ -89,12 +89,13 @@ def test_production_refuses_to_start_without_its_secrets(
     assert message in result.stderr
 
 
-def test_production_redirects_to_https_but_not_the_health_check(tmp_path: Path) -> None:
+def test_production_redirects_to_https_but_not_the_probes_or_metrics(tmp_path: Path) -> None:
     script = (
         "import django; django.setup()\n"
         "from django.test import Client\n"
         "client = Client(HTTP_HOST='moderation.example.com')\n"
-        "print(client.get('/api/schema/').status_code, client.get('/healthz').status_code)\n"
+        "probes = [client.get(path).status_code for path in ('/healthz', '/readyz', '/metrics')]\n"
+        "print(client.get('/api/schema/').status_code, *probes)\n"
         "secure = client.get('/api/schema/', HTTP_X_FORWARDED_PROTO='https')\n"
         "print(secure['Strict-Transport-Security'])\n"
     )
@@ -114,7 +115,9 @@ def test_production_redirects_to_https_but_not_the_health_check(tmp_path: Path) 
 
     assert result.returncode == 0, result.stderr
     statuses, hsts = result.stdout.strip().splitlines()[-2:]
-    # /healthz answers 200 or 503 (no database here), never a redirect.
-    assert statuses.split()[0] == "301"
-    assert statuses.split()[1] in ("200", "503")
+    schema, *probes = statuses.split()
+    assert schema == "301"
+    # The probes and the metrics answer (200, or 503 where a service is missing here), never
+    # with a redirect.
+    assert all(code in ("200", "503") for code in probes), probes
     assert hsts == "max-age=31536000"
