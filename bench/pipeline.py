@@ -315,6 +315,7 @@ class Profiler:
                 "--pid",
                 str(pid),
                 "--subprocesses",
+                "--nonblocking",
                 "--rate",
                 "250",
                 "--format",

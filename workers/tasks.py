@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from celery import current_app, shared_task
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 from django.conf import settings
+from django.db import close_old_connections
 
 from moderation import metrics, model_loader
 from moderation.errors import NoActiveModel
@@ -18,6 +19,15 @@ from moderation.services.webhooks import webhook_deliveries_dispatch_due, webhoo
 from workers import tasks_review  # noqa: F401  (autodiscovery looks at this module only)
 
 logger = logging.getLogger(__name__)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def reuse_database_connections(**_: object) -> None:
+    """Treat each task as Django treats a request: keep the connection for CONN_MAX_AGE,
+    health-check it before reuse, and close it after an error (CELERY_DB_REUSE_MAX keeps
+    Celery from closing it after every task)."""
+    close_old_connections()
 
 
 @worker_process_init.connect

@@ -324,6 +324,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXPIRES = timedelta(hours=1)
 CELERY_RESULT_EXTENDED = False
+# Celery's Django fixup closes the database connection before and after every task unless
+# this is set: a new PostgreSQL connection per scoring batch cost more than writing the batch.
+# Connections are instead reused as Django does for requests (CONN_MAX_AGE, health checks,
+# closed after an error: workers/tasks.py), and Celery's own close runs every N tasks.
+CELERY_DB_REUSE_MAX = env.int("WORKER_DB_REUSE_MAX", default=1000)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Scoring tasks are short (tens of ms) and idempotent: a few tasks waiting in the worker keep
