@@ -197,6 +197,36 @@ class Stack:
         return found
 
 
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU seconds used so far by each part: the stack's roles, PostgreSQL's and Redis's
+    server processes (all of them: the bench is alone on the machine), and the machine."""
+    import psutil
+
+    used: dict[str, float] = {}
+    for role, processes in stack.role_processes().items():
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            used[role] = used.get(role, 0.0) + times.user + times.system
+    for process in psutil.process_iter(["name"]):
+        name = process.info["name"] or ""
+        part = "postgres" if name.startswith("postgres") else "redis" if "redis" in name else None
+        if part is None:
+            continue
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        used[part] = used.get(part, 0.0) + times.user + times.system
+    total = psutil.cpu_times()
+    used["machine busy"] = total.user + total.system + total.nice + total.irq + total.softirq
+    used["machine idle"] = total.idle + total.iowait
+    used["machine steal"] = getattr(total, "steal", 0.0)
+    return used
+
+
 class MemorySampler(threading.Thread):
     """Samples the RSS of every stack process every `interval` seconds; keeps peaks per role
     and, per worker pool process, the series over time (for the soak run)."""
@@ -460,9 +490,11 @@ class Bench:
         if profile is not None:
             profiler = Profiler(self.stack.processes["worker"].pid, profile)
         time.sleep(0.5)  # the broker holds every task before the clock starts
+        cpu_before = cpu_seconds(self.stack)
         started = time.time()
         self.scoring(on=True)
         self.wait_until_scored(external_ids, timeout=self.args.max_seconds)
+        cpu_after = cpu_seconds(self.stack)
         finished = Comment.objects.filter(external_id__in=external_ids).aggregate(
             last=Max("scored_at")
         )["last"]
@@ -471,6 +503,11 @@ class Bench:
             "comments": len(texts),
             "seconds": seconds,
             "rate": len(texts) / seconds,
+            # CPU milliseconds per comment spent by each part during the drain.
+            "cpu_ms_per_comment": {
+                part: (cpu_after[part] - cpu_before.get(part, 0.0)) * 1000 / len(texts)
+                for part in cpu_after
+            },
         }
         if profiler is not None:
             result["profile"] = profiler.stop()
@@ -801,6 +838,11 @@ def print_table(results: dict[str, Any]) -> None:
                 f"{drain['seconds'] / n * 1000:.2f} s per 1k",
             )
         )
+    cpu = results["drain"][0]["cpu_ms_per_comment"]
+    model_cpu = len(os.sched_getaffinity(0)) * 1000 / results["model_only"][0]["rate"]
+    rows.append(("CPU per comment, model-only", f"{model_cpu:.2f} ms", "all cores busy"))
+    for part, ms in sorted(cpu.items()):
+        rows.append((f"CPU per comment, {part}", f"{ms:.2f} ms", "first drain"))
     for name, share in results["drain"][0].get("profile", {}).items():
         rows.append((f"worker time, {name}", f"{share:.0%}", "py-spy samples, first drain"))
     single, batch = results["intake"]["1"], results["intake"]["500"]

@@ -248,6 +248,15 @@ def _apply_model(
     )
 
 
+def _attach_platforms(comments: Sequence[Comment]) -> None:
+    """One Platform object per platform of the batch, not one per comment (`select_related`
+    built and decoded the same platform's thresholds for every row)."""
+    ids = {comment.platform_id for comment in comments}
+    platforms = {platform.pk: platform for platform in Platform.objects.filter(pk__in=ids)}
+    for comment in comments:
+        comment.platform = platforms[comment.platform_id]
+
+
 def _commit_without_waiting_for_disk() -> None:
     """Let this transaction's commit return before its WAL reaches the disk (PostgreSQL).
 
@@ -301,9 +310,7 @@ def comment_batch_score(
     model_version, model = _active_model()
 
     with transaction.atomic():
-        pending = Comment.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
-            "platform"
-        )
+        pending = Comment.objects.select_for_update(skip_locked=True)
         comments = list(
             pending.filter(pk__in=list(comment_ids), status=CommentStatus.PENDING).order_by("pk")[
                 :size
@@ -318,6 +325,7 @@ def comment_batch_score(
             )
         if not comments:
             return ScoreBatchResult(model_version.version, 0, 0, 0)
+        _attach_platforms(comments)
 
         # A comment the model raises on is set aside (failed after SCORING_MAX_ATTEMPTS), so
         # one poison text never holds up the rest of its batch.
