@@ -273,6 +273,11 @@ def _pool_init(artifact: str, thresholds: dict[str, float], remove_at: float, re
     from moderation.models import Platform
 
     _pool_model = load_model(Path(artifact))
+    if _pool_model.manifest.backend == "transformer":
+        import torch
+        from django.conf import settings
+
+        torch.set_num_threads(settings.WORKER_TORCH_THREADS)  # as a worker process does
     _pool_platform = Platform(flag_thresholds=thresholds, auto_remove_threshold=remove_at)
     _pool_model.predict_proba(["warm up the vectorisers"])
     ready.wait()  # every process has its model before the first batch is timed
