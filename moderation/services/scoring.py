@@ -218,7 +218,6 @@ def _apply_model(
             results[digest] = CachedScore([round(float(value), 6) for value in row])
     changed = set(unscored)
 
-    now = timezone.now()
     for comment, digest in zip(comments, digests, strict=True):
         scores = dict(zip(LABELS, results[digest].probabilities, strict=True))
         outcome = policy_apply(platform=comment.platform, scores=scores)
@@ -227,7 +226,6 @@ def _apply_model(
         comment.flagged_labels = outcome.flagged_labels
         comment.status = outcome.status
         comment.model_version = model_version
-        comment.scored_at = now
 
     if settings.SCORING_EXPLAIN:
         wanted: dict[str, set[str]] = {}
@@ -242,6 +240,10 @@ def _apply_model(
         explained = results[digest].explanation if settings.SCORING_EXPLAIN else {}
         salient = {label: _salient(explained.get(label, [])) for label in comment.flagged_labels}
         comment.explanation = {label: spans for label, spans in salient.items() if spans}
+    # Scored when its result is written, explanations included: the moment it can be seen.
+    now = timezone.now()
+    for comment in comments:
+        comment.scored_at = now
     _write_back(comments, model_version, now)
     score_cache_set_many(
         model_version=model_version.version, entries={d: results[d] for d in changed}
