@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import current_app, shared_task
 from celery.signals import task_postrun, task_prerun, worker_process_init
@@ -23,10 +24,13 @@ logger = logging.getLogger(__name__)
 
 @task_prerun.connect
 @task_postrun.connect
-def reuse_database_connections(**_: object) -> None:
+def reuse_database_connections(sender: Any = None, **_: object) -> None:
     """Treat each task as Django treats a request: keep the connection for CONN_MAX_AGE,
     health-check it before reuse, and close it after an error (CELERY_DB_REUSE_MAX keeps
-    Celery from closing it after every task)."""
+    Celery from closing it after every task). A task applied in-process (`apply`) runs
+    inside its caller's transaction, which must stay open, as Celery's own fixup does."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
     close_old_connections()
 
 
