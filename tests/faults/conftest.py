@@ -159,6 +159,27 @@ def outcome_count(
     )
 
 
+def settled_outcome_count(
+    *, scenario: str, posting: Posting, receiver: WebhookReceiver
+) -> FaultCounts:
+    """`outcome_count` once the system has settled: nothing pending any more, and an event of
+    every flagged or removed comment received (retries may still be on their way)."""
+    from moderation.models import Comment, CommentStatus
+    from tests.conftest import wait_for
+
+    wait_for(lambda: not Comment.objects.filter(status=CommentStatus.PENDING).exists(), timeout=90)
+    flagged = Comment.objects.filter(
+        status__in=[CommentStatus.FLAGGED, CommentStatus.AUTO_REMOVED]
+    ).count()
+    wait_for(lambda: len({r.webhook_id for r in receiver.requests}) >= flagged)
+    return outcome_count(
+        scenario=scenario,
+        posted=posting.posted,
+        accepted_ids=posting.accepted,
+        receivers=[receiver],
+    )
+
+
 # --- the system under test ----------------------------------------------------------------------
 
 
