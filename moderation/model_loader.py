@@ -89,12 +89,20 @@ def model_for(model_version: ModelVersion) -> LoadedModel:
         return model
 
 
-def active_model_preload() -> str | None:
-    """Load the active version now (a worker process starting), so the first batch it scores
-    does not wait for the load. Returns the version loaded, or None when none is active."""
+def active_model() -> tuple[ModelVersion, LoadedModel]:
+    """The active version and its loaded model (loaded now if this process has not yet).
+
+    Read once per batch, with only the columns loading and recording need (a version's
+    metrics can be large). Raises NoActiveModel when no version is active.
+    """
+    from moderation.errors import NoActiveModel
     from moderation.models import ModelVersion
 
-    model_version = ModelVersion.objects.filter(is_active=True).first()
+    model_version = (
+        ModelVersion.objects.filter(is_active=True)
+        .only("pk", "version", "backend", "artifact_path")
+        .first()
+    )
     if model_version is None:
-        return None
-    return model_for(model_version).version
+        raise NoActiveModel("No model version is active; run migrate or model_activate.")
+    return model_version, model_for(model_version)

@@ -45,12 +45,13 @@ def preload_active_model(**_: object) -> None:
     if queues and "scoring" not in queues:
         return
     try:
-        version = model_loader.active_model_preload()
+        model_version = model_loader.active_model()[0]
+    except NoActiveModel:
+        return
     except Exception:
         logger.warning("Could not preload the active model.", exc_info=True)
         return
-    if version is not None:
-        logger.info("Preloaded model %s.", version)
+    logger.info("Preloaded model %s.", model_version.version)
 
 
 @shared_task(

@@ -13,7 +13,7 @@ from celery import shared_task
 
 from classifier.labels import LABELS
 from moderation import model_loader
-from moderation.models import ModelVersion
+from moderation.errors import NoActiveModel
 
 TEXT_SCORE_TASK = "moderation.text.score"
 
@@ -22,10 +22,10 @@ TEXT_SCORE_TASK = "moderation.text.score"
 def score_text(text: str) -> dict[str, Any]:
     """{"model_version", "scores": {label: float}, "explanation": {label: [spans]}}, or
     {"error": message} when no model is active."""
-    model_version = ModelVersion.objects.filter(is_active=True).first()
-    if model_version is None:
-        return {"error": "No model version is active; run migrate or model_activate."}
-    model = model_loader.model_for(model_version)
+    try:
+        model_version, model = model_loader.active_model()
+    except NoActiveModel as exc:
+        return {"error": str(exc)}
     row = model.predict_proba([text])[0]
     explain = getattr(model, "explain", None)
     return {

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from classifier.labels import LABELS
 from moderation import model_loader
-from moderation.errors import NoActiveModel
 from moderation.models import Comment, CommentScore, CommentStatus, ModelVersion, Platform
 from moderation.services.score_cache import (
     CachedScore,
@@ -275,18 +274,6 @@ def _commit_without_waiting_for_disk() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _active_model() -> tuple[ModelVersion, LoadedModel]:
-    # Once per batch: only what loading and recording need (its metrics can be large).
-    model_version = (
-        ModelVersion.objects.filter(is_active=True)
-        .only("pk", "version", "backend", "artifact_path")
-        .first()
-    )
-    if model_version is None:
-        raise NoActiveModel("No model version is active; run migrate or model_activate.")
-    return model_version, model_loader.model_for(model_version)
-
-
 @dataclass(frozen=True)
 class ScoreBatchResult:
     model_version: str
@@ -309,7 +296,7 @@ def comment_batch_score(
     changes nothing the second time. Raises NoActiveModel if no version is active.
     """
     size = batch_size or settings.SCORING_BATCH_SIZE
-    model_version, model = _active_model()
+    model_version, model = model_loader.active_model()
 
     with transaction.atomic():
         pending = Comment.objects.select_for_update(skip_locked=True)
@@ -385,7 +372,7 @@ def comments_rescore(
     after each batch of n comments (progress). Raises NoActiveModel.
     """
     size = batch_size or settings.SCORING_BATCH_SIZE
-    model_version, model = _active_model()
+    model_version, model = model_loader.active_model()
     candidates = Comment.objects.filter(status=CommentStatus.FLAGGED, decision="").exclude(
         model_version=model_version
     )
