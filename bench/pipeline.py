@@ -35,7 +35,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform as platform_module
 import signal
 import socket
 import subprocess
@@ -54,19 +53,6 @@ if str(ROOT) not in sys.path:
 
 WORKER_NAME = "bench-pipeline@%h"
 MIB = 1024 * 1024
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
-    return (
-        f"{os.cpu_count()} cores, {cpu}, {mem_kb / MIB:.0f} GiB RAM, "
-        f"Python {platform_module.python_version()}"
-    )
 
 
 def free_port() -> int:
@@ -730,6 +716,7 @@ def run(args: argparse.Namespace, scales: list[int], stack: Stack) -> dict[str, 
     django.setup()
     from django.core.management import call_command
 
+    from bench.pipeline_throughput import machine
     from moderation import model_loader
     from moderation.services.model_versions import model_version_register
 

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts run by path (`python bench/<name>.py`), recorded in docs/."""
