@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from django.urls import URLPattern, path
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Rows nobody adds, edits or deletes from the admin (audit, logs, views of comments)."""
+class ReadOnlyPermissions:
+    """Nobody adds, edits or deletes these rows from the admin (pages and inlines alike)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -20,6 +20,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyPermissions, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Rows nobody adds, edits or deletes from the admin (audit, logs, views of comments)."""
 
 
 class SinglePageAdmin(ReadOnlyAdmin):

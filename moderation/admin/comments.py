@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 
 from classifier.labels import LABELS
+from moderation.admin.base import ReadOnlyPermissions
 from moderation.models import (
     ApiKey,
     Comment,
@@ -103,7 +104,7 @@ class CommentScoreInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
-class ReviewInline(admin.TabularInline):  # type: ignore[type-arg]
+class ReviewInline(ReadOnlyPermissions, admin.TabularInline):  # type: ignore[type-arg]
     """The comment's audit records: read-only for everyone, append-only by the review service."""
 
     model = Review
@@ -122,15 +123,6 @@ class ReviewInline(admin.TabularInline):  # type: ignore[type-arg]
     )
     readonly_fields = fields
     ordering = ("-created_at", "-id")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Comment)
