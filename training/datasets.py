@@ -42,7 +42,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Any, Final, TextIO
 
 import numpy as np
 import numpy.typing as npt
@@ -123,6 +123,14 @@ class LabeledSet:
             }
             for j, label in enumerate(LABELS)
         }
+
+    def label_counts_per_source(self) -> dict[str, Any]:
+        """Per source: its rows and :meth:`label_counts` (JSON-able, sources sorted)."""
+        counts: dict[str, Any] = {}
+        for source in sorted(set(self.sources)):
+            rows = [i for i, s in enumerate(self.sources) if s == source]
+            counts[source] = {"rows": len(rows), "labels": self.subset(rows).label_counts()}
+        return counts
 
 
 def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:

@@ -323,14 +323,6 @@ def evaluate_model(
     return metrics, target
 
 
-def _label_counts_per_source(data: LabeledSet) -> dict[str, Any]:
-    counts: dict[str, Any] = {}
-    for source in sorted(set(data.sources)):
-        rows = [i for i, s in enumerate(data.sources) if s == source]
-        counts[source] = {"rows": len(rows), "labels": data.subset(rows).label_counts()}
-    return counts
-
-
 @dataclass
 class TrainOptions:
     """What ``manage.py train`` passes; every field has the default used for docs/model.md."""
@@ -495,7 +487,7 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
         "date": datetime.now(UTC).date().isoformat(),
         "data_dir": prepared.data_dir.name,
         "sources": {name: {"license": SOURCE_LICENSES.get(name, "user data")} for name in sources},
-        "rows_loaded_per_source": _label_counts_per_source(prepared.raw),
+        "rows_loaded_per_source": prepared.raw.label_counts_per_source(),
         "loader_notes": prepared.raw.notes,
         "dedupe": prepared.dedupe_report.as_dict(),
         "split": {

@@ -76,14 +76,6 @@ def _load_sources(data_dir: Path) -> LabeledSet:
     return LabeledSet.concat(parts)
 
 
-def _label_counts_per_source(data: LabeledSet) -> dict[str, Any]:
-    counts: dict[str, Any] = {}
-    for source in sorted(set(data.sources)):
-        rows = [i for i, s in enumerate(data.sources) if s == source]
-        counts[source] = {"rows": len(rows), "labels": data.subset(rows).label_counts()}
-    return counts
-
-
 def _directory_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
@@ -199,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sources": {
             name: {"license": SOURCE_LICENSES.get(name, "unknown")} for name in sorted(LOADERS)
         },
-        "rows_loaded_per_source": _label_counts_per_source(raw),
+        "rows_loaded_per_source": raw.label_counts_per_source(),
         "loader_notes": raw.notes,
         "dedupe": dedupe_report.as_dict(),
         "split": {
