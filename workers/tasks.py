@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import current_app, shared_task
+from celery import Task, current_app, shared_task
+from celery.exceptions import TimeLimitExceeded
 from celery.signals import task_postrun, task_prerun, worker_process_init
 from django.conf import settings
 from django.db import close_old_connections
@@ -15,6 +16,7 @@ from moderation.errors import NoActiveModel
 from moderation.models import Platform
 from moderation.services.retraining import RetrainLocked, RetrainOptions, retrain_run
 from moderation.services.scoring import comment_batch_score, comments_rescore
+from moderation.services.scoring_failures import comments_over_budget
 from moderation.services.scoring_queue import comments_sweep_pending
 from moderation.services.webhooks import webhook_deliveries_dispatch_due, webhook_delivery_send
 from workers import tasks_review  # noqa: F401  (autodiscovery looks at this module only)
@@ -54,8 +56,27 @@ def preload_active_model(**_: object) -> None:
     logger.info("Preloaded model %s.", model_version.version)
 
 
+class ScoringTask(Task):  # type: ignore[type-arg]
+    """A scoring task that, when its process is killed at the hard time limit, sets aside the
+    comments it was asked to score (the soft limit is handled inside the service)."""
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        if not isinstance(exc, TimeLimitExceeded):
+            return
+        comment_ids = kwargs.get("comment_ids") if kwargs else None
+        if comment_ids is None and args:
+            comment_ids = args[0]
+        if comment_ids:
+            comments_over_budget(
+                comment_ids=list(comment_ids), seconds=settings.SCORING_TIME_LIMIT_SECONDS
+            )
+
+
 @shared_task(
+    base=ScoringTask,
     name="moderation.comments.score",
+    soft_time_limit=settings.SCORING_SOFT_TIME_LIMIT_SECONDS,
+    time_limit=settings.SCORING_TIME_LIMIT_SECONDS,
     autoretry_for=(NoActiveModel,),
     retry_backoff=5,
     retry_backoff_max=300,

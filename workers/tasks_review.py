@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 
 from classifier.labels import LABELS
 from moderation import model_loader
@@ -18,18 +20,34 @@ from moderation.errors import NoActiveModel
 TEXT_SCORE_TASK = "moderation.text.score"
 
 
-@shared_task(name=TEXT_SCORE_TASK, ignore_result=False, acks_late=False)
+@shared_task(
+    name=TEXT_SCORE_TASK,
+    ignore_result=False,
+    acks_late=False,
+    soft_time_limit=settings.SCORING_SOFT_TIME_LIMIT_SECONDS,
+    time_limit=settings.SCORING_TIME_LIMIT_SECONDS,
+)
 def score_text(text: str) -> dict[str, Any]:
     """{"model_version", "scores": {label: float}, "explanation": {label: [spans]}}, or
-    {"error": message} when no model is active."""
+    {"error": message} when no model is active or scoring ran past its time budget."""
     try:
         model_version, model = model_loader.active_model()
     except NoActiveModel as exc:
         return {"error": str(exc)}
+    try:
+        return _scored(model_version.version, model, text)
+    except SoftTimeLimitExceeded:
+        return {
+            "error": "Scoring this text took longer than its budget of "
+            f"{settings.SCORING_SOFT_TIME_LIMIT_SECONDS} s."
+        }
+
+
+def _scored(version: str, model: Any, text: str) -> dict[str, Any]:
     row = model.predict_proba([text])[0]
     explain = getattr(model, "explain", None)
     return {
-        "model_version": model_version.version,
+        "model_version": version,
         "scores": {label: round(float(value), 6) for label, value in zip(LABELS, row, strict=True)},
         "explanation": _plain_spans(explain(text)) if callable(explain) else {},
     }

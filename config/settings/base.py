@@ -216,6 +216,15 @@ SCORING_SWEEP_INTERVAL_SECONDS = env.int("SCORING_SWEEP_INTERVAL_SECONDS", defau
 #: Scoring attempts on which the model raises for one comment alone before that comment is
 #: marked `failed` (with its error) instead of being retried for ever.
 SCORING_MAX_ATTEMPTS = env.int("SCORING_MAX_ATTEMPTS", default=3)
+#: Time budget of one scoring task, in seconds (Celery's soft time limit): a batch still
+#: running then is interrupted, nothing of it is written, and its comments are set aside as
+#: suspects, each scored alone afterwards; one that runs out of time alone
+#: SCORING_MAX_ATTEMPTS times is `failed` (services/scoring_failures.py).
+SCORING_SOFT_TIME_LIMIT_SECONDS = env.int("SCORING_SOFT_TIME_LIMIT_SECONDS", default=60)
+#: Hard time limit of a scoring task, in seconds: a process that ignores the soft limit (a
+#: model stuck in native code) is killed, and the comments it was asked to score get an
+#: attempt counted as above. Keep it above the soft limit.
+SCORING_TIME_LIMIT_SECONDS = env.int("SCORING_TIME_LIMIT_SECONDS", default=90)
 #: Longest error text kept on a failed comment, in characters.
 SCORING_ERROR_MAX_CHARS = env.int("SCORING_ERROR_MAX_CHARS", default=2000)
 

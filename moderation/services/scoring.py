@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Field
@@ -23,7 +24,11 @@ from moderation.services.score_cache import (
     score_cache_set_many,
     text_digest,
 )
-from moderation.services.scoring_failures import comments_score_isolating_failures
+from moderation.services.scoring_failures import (
+    comments_over_budget,
+    comments_score_isolating_failures,
+)
+from moderation.services.scoring_queue import comments_enqueue_on_commit
 from moderation.services.webhooks import comment_outcome_events, webhook_events_emit
 
 if TYPE_CHECKING:
@@ -191,6 +196,8 @@ def _explain(
         )
     except TypeError:
         return  # this backend has no explanations
+    except SoftTimeLimitExceeded:
+        raise  # out of time: the batch is set aside, not written without its explanations
     except Exception:
         logger.exception("Explaining %d text(s) failed; scores are kept.", len(digests))
         return
@@ -293,39 +300,38 @@ def comment_batch_score(
 
     Rows are locked (SKIP LOCKED) for the batch, so concurrent workers never score the same
     comment twice, and a comment that is no longer pending is left alone: running this twice
-    changes nothing the second time. Raises NoActiveModel if no version is active.
+    changes nothing the second time. A suspect (a comment with a failed attempt: the model
+    raised on it, or a batch holding it ran out of time) is scored alone; the suspects among
+    `comment_ids` not scored now are sent on in tasks of their own. When the task's soft time
+    limit interrupts the batch, nothing of it is written and `comments_over_budget` sets its
+    comments aside. Raises NoActiveModel if no version is active.
     """
     size = batch_size or settings.SCORING_BATCH_SIZE
     model_version, model = model_loader.active_model()
+    comments: list[Comment] = []
+    try:
+        with transaction.atomic():
+            comments = _batch_lock(comment_ids, size)
+            if not comments:
+                return ScoreBatchResult(model_version.version, 0, 0, 0)
+            _attach_platforms(comments)
 
-    with transaction.atomic():
-        pending = Comment.objects.select_for_update(skip_locked=True)
-        comments = list(
-            pending.filter(pk__in=list(comment_ids), status=CommentStatus.PENDING).order_by("pk")[
-                :size
-            ]
-        )
-        if len(comments) < size:
-            # Fill the model call with others that wait; their own tasks then find nothing.
-            comments += list(
-                pending.filter(status=CommentStatus.PENDING)
-                .exclude(pk__in=[comment.pk for comment in comments] + list(comment_ids))
-                .order_by("enqueued_at", "pk")[: size - len(comments)]
+            # A comment the model raises on is set aside (failed after SCORING_MAX_ATTEMPTS),
+            # so one poison text never holds up the rest of its batch.
+            comments = comments_score_isolating_failures(
+                comments=comments,
+                score=lambda batch: _apply_model(batch, model_version, model),
+                model_check=lambda: model.predict_proba([""]),
             )
-        if not comments:
-            return ScoreBatchResult(model_version.version, 0, 0, 0)
-        _attach_platforms(comments)
-
-        # A comment the model raises on is set aside (failed after SCORING_MAX_ATTEMPTS), so
-        # one poison text never holds up the rest of its batch.
-        comments = comments_score_isolating_failures(
-            comments=comments,
-            score=lambda batch: _apply_model(batch, model_version, model),
-            model_check=lambda: model.predict_proba([""]),
+            # The outbox: deliveries commit with the outcome they report, or not at all.
+            if not webhook_events_emit(comment_outcome_events(comments)):
+                _commit_without_waiting_for_disk()
+    except SoftTimeLimitExceeded:
+        comments_over_budget(
+            comment_ids=[comment.pk for comment in comments],
+            seconds=settings.SCORING_SOFT_TIME_LIMIT_SECONDS,
         )
-        # The outbox: deliveries commit with the outcome they report, or not at all.
-        if not webhook_events_emit(comment_outcome_events(comments)):
-            _commit_without_waiting_for_disk()
+        return ScoreBatchResult(model_version.version, 0, 0, 0)
 
     flagged = sum(1 for comment in comments if comment.status == CommentStatus.FLAGGED)
     removed = sum(1 for comment in comments if comment.status == CommentStatus.AUTO_REMOVED)
@@ -346,6 +352,30 @@ def comment_batch_score(
     return ScoreBatchResult(
         model_version.version, len(comments), flagged, removed, scored_ids, waited
     )
+
+
+def _batch_lock(comment_ids: Sequence[int], size: int) -> list[Comment]:
+    """Lock (SKIP LOCKED) the pending comments to score in one model call, inside the
+    caller's transaction: the requested ones without a failed attempt, topped up with others
+    that wait; or, when only suspects were requested, the first of them alone. The other
+    suspects requested are enqueued alone after commit."""
+    pending = Comment.objects.select_for_update(skip_locked=True).filter(
+        status=CommentStatus.PENDING
+    )
+    requested = list(pending.filter(pk__in=list(comment_ids)).order_by("pk")[:size])
+    comments = [comment for comment in requested if comment.scoring_attempts == 0]
+    suspects = [comment for comment in requested if comment.scoring_attempts > 0]
+    if not comments and suspects:
+        comments, suspects = suspects[:1], suspects[1:]
+    elif len(comments) < size:
+        # Fill the model call with others that wait; their own tasks then find nothing.
+        comments += list(
+            pending.filter(scoring_attempts=0)
+            .exclude(pk__in=[comment.pk for comment in requested] + list(comment_ids))
+            .order_by("enqueued_at", "pk")[: size - len(comments)]
+        )
+    comments_enqueue_on_commit([comment.pk for comment in suspects], batch_size=1)
+    return comments
 
 
 @dataclass(frozen=True)

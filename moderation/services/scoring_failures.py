@@ -6,6 +6,13 @@ comments that still raise. Each of those gets a scoring attempt counted and its 
 at `SCORING_MAX_ATTEMPTS` it becomes `failed` and leaves the pending set, so the sweeper stops
 re-enqueueing it. `comments_retry_failed` puts failed comments back in the queue (the admin's
 action, after a model fix).
+
+A hang is not an exception: the scoring task has a soft time limit
+(`SCORING_SOFT_TIME_LIMIT_SECONDS`), and when a batch runs past it, `comments_over_budget`
+counts an attempt on every comment of the batch (which one hung is unknown) and sends each
+on in a task of its own. A comment with an attempt counted is a suspect: it is only ever
+scored alone (never topped up into a batch), so the one that hangs runs out its attempts
+alone and becomes `failed`, while the others are scored at their next try.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F
@@ -40,8 +48,10 @@ def _score_or_split(
     try:
         with transaction.atomic():  # a savepoint: a call that raises writes nothing
             score(batch)
-    except DatabaseError:
-        raise  # the database, not the comment: the whole batch is retried later
+    except (DatabaseError, SoftTimeLimitExceeded):
+        # The database, not the comment: the whole batch is retried later. Out of time: no
+        # time is left to split the batch (comments_over_budget sets it aside).
+        raise
     except Exception as exc:
         if len(batch) == 1:
             culprits.append(_Culprit(batch[0], exc))
@@ -69,8 +79,8 @@ def _attempt_record(culprit: _Culprit) -> None:
         if comment.scoring_attempts >= settings.SCORING_MAX_ATTEMPTS
         else CommentStatus.PENDING
     )
-    # A fresh enqueued_at puts the next attempt behind the comments that wait, and at least
-    # a sweeper timeout away unless another batch tops up with it sooner.
+    # A fresh enqueued_at puts the next attempt a sweeper timeout away (a suspect is never
+    # topped up into another batch), unless the caller enqueues it sooner.
     comment.enqueued_at = timezone.now()
     Comment.objects.filter(pk=comment.pk).update(
         scoring_attempts=comment.scoring_attempts,
@@ -122,6 +132,42 @@ def comments_score_isolating_failures(
     for culprit in culprits:
         _attempt_record(culprit)
     return scored
+
+
+class ScoringBudgetExceeded(Exception):
+    """Scoring a batch ran past its time budget (the task's soft time limit)."""
+
+
+@transaction.atomic
+def comments_over_budget(*, comment_ids: Sequence[int], seconds: float) -> int:
+    """Count an attempt on these comments, whose batch ran past its time budget; return how
+    many were still pending.
+
+    Call it after the batch's transaction rolled back. A comment reaching
+    `SCORING_MAX_ATTEMPTS` becomes `failed` with the reason; the others stay pending as
+    suspects, scored alone from now on. When the batch held more than one comment, each is
+    enqueued at once in a task of its own (the innocent ones are scored within seconds); a
+    comment that ran out of time alone waits for the sweeper, as a poison comment does.
+    Rows another worker holds are skipped, never waited for.
+    """
+    comments = list(
+        Comment.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=list(comment_ids), status=CommentStatus.PENDING)
+        .order_by("pk")
+    )
+    alone = len(comment_ids) == 1
+    error = ScoringBudgetExceeded(
+        f"scoring took longer than its budget of {seconds:g} s"
+        + ("" if alone else f" in a batch of {len(comment_ids)}; each is now scored alone")
+    )
+    for comment in comments:
+        _attempt_record(_Culprit(comment, error))
+    if not alone:
+        again = [c.pk for c in comments if c.status == CommentStatus.PENDING]
+        if again:
+            Comment.objects.filter(pk__in=again).update(enqueue_count=F("enqueue_count") + 1)
+            comments_enqueue_on_commit(again, batch_size=1)
+    return len(comments)
 
 
 @transaction.atomic

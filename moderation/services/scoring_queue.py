@@ -25,15 +25,16 @@ def _chunks(ids: Sequence[int], size: int) -> list[list[int]]:
     return [list(ids[start : start + size]) for start in range(0, len(ids), size)]
 
 
-def comments_publish(comment_ids: Sequence[int]) -> bool:
-    """Send scoring tasks for these ids now, in batches; False if the broker refused.
+def comments_publish(comment_ids: Sequence[int], batch_size: int | None = None) -> bool:
+    """Send scoring tasks for these ids now, in batches of `batch_size` (default
+    SCORING_BATCH_SIZE); False if the broker refused.
 
     Never raises: a failure only delays scoring until the sweeper's next pass.
     """
     from workers.tasks import score_comments  # the task module imports the services
 
     try:
-        for chunk in _chunks(comment_ids, settings.SCORING_BATCH_SIZE):
+        for chunk in _chunks(comment_ids, batch_size or settings.SCORING_BATCH_SIZE):
             score_comments.apply_async(
                 args=(chunk,), retry=True, retry_policy=settings.CELERY_PUBLISH_RETRY_POLICY
             )
@@ -48,24 +49,27 @@ def comments_publish(comment_ids: Sequence[int]) -> bool:
     return True
 
 
-def comments_enqueue_on_commit(comment_ids: Sequence[int]) -> None:
+def comments_enqueue_on_commit(comment_ids: Sequence[int], batch_size: int | None = None) -> None:
     """Enqueue scoring once the current transaction commits (never if it rolls back)."""
     if comment_ids:
-        transaction.on_commit(partial(comments_publish, list(comment_ids)), robust=True)
+        transaction.on_commit(partial(comments_publish, list(comment_ids), batch_size), robust=True)
 
 
 def comments_sweep_pending(*, older_than: timedelta | None = None, limit: int = 10_000) -> int:
     """Re-enqueue comments still pending `older_than` after they were last enqueued.
 
     Returns how many were re-enqueued. Safe to run concurrently with scoring: scoring is
-    idempotent, so a comment enqueued twice is scored once.
+    idempotent, so a comment enqueued twice is scored once. Rows a batch holds locked (one
+    being scored, or hanging until its time limit) are skipped, never waited for: they are
+    in a worker's hands already.
     """
     if older_than is None:
         older_than = timedelta(seconds=settings.SCORING_PENDING_TIMEOUT_SECONDS)
     now = timezone.now()
     with transaction.atomic():
         stale = (
-            Comment.objects.filter(status=CommentStatus.PENDING)
+            Comment.objects.select_for_update(skip_locked=True)
+            .filter(status=CommentStatus.PENDING)
             .filter(Q(enqueued_at__lt=now - older_than) | Q(enqueued_at__isnull=True))
             .order_by("enqueued_at", "pk")
         )

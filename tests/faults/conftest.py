@@ -243,7 +243,7 @@ def start_worker(fault_redis: RedisServer, tmp_path: Path) -> Iterator[Callable[
     """Start a worker (with beat) on the test database and our Redis; stopped at the end."""
     started: list[CeleryWorker] = []
 
-    def start(**settings: str) -> CeleryWorker:
+    def start(pool: str = "solo", concurrency: int = 1, **settings: str) -> CeleryWorker:
         folder = tmp_path / f"worker-{len(started)}"
         folder.mkdir()
         env = {
@@ -256,7 +256,7 @@ def start_worker(fault_redis: RedisServer, tmp_path: Path) -> Iterator[Callable[
             **WORKER_SETTINGS,
             **settings,
         }
-        worker = CeleryWorker(folder / "worker.log", env)
+        worker = CeleryWorker(folder / "worker.log", env, pool=pool, concurrency=concurrency)
         started.append(worker)
         return worker.start()
 

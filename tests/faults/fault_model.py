@@ -10,7 +10,10 @@ linear artifact in `inner/` and a `fault_injection.json` with what to inject:
   a batch stays in the middle of its model call, rows locked, until the test kills the worker
   or deletes the file;
 - `poison_token`: a model call raises ValueError if any of its texts contains this token
-  (every call, with an empty token: a broken model).
+  (every call, with an empty token: a broken model);
+- `hang_token`: a model call with a text containing this token never returns on its own (it
+  sleeps for an hour), as a pathological input in a slow model step would: only the scoring
+  task's time limit ends it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class FaultInjectionBackend:
     started_marker: str | None = None
     hold_file: str | None = None
     poison_token: str | None = None
+    hang_token: str | None = None
     name: str = FAULT_BACKEND
 
     def predict_proba(self, texts: Sequence[str]) -> Any:
@@ -45,6 +49,10 @@ class FaultInjectionBackend:
             Path(self.started_marker).touch()
         if self.poison_token is not None and any(self.poison_token in text for text in texts):
             raise ValueError(f"fault injection: a text contains the poison {self.poison_token!r}")
+        if self.hang_token and any(self.hang_token in text for text in texts):
+            hang_until = time.monotonic() + 3600
+            while time.monotonic() < hang_until:
+                time.sleep(0.05)
         deadline = time.monotonic() + 60
         while self.hold_file and Path(self.hold_file).exists() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -69,6 +77,7 @@ def write_fault_model(
     started_marker: Path | None = None,
     hold_file: Path | None = None,
     poison_token: str | None = None,
+    hang_token: str | None = None,
 ) -> Path:
     """Write a fault-injection artifact around the linear artifact at `inner_dir`."""
     out_dir.mkdir(parents=True)
@@ -77,6 +86,7 @@ def write_fault_model(
         "started_marker": str(started_marker) if started_marker else None,
         "hold_file": str(hold_file) if hold_file else None,
         "poison_token": poison_token,
+        "hang_token": hang_token,
     }
     faults_path = out_dir / _FAULTS_FILE
     faults_path.write_text(json.dumps(faults))

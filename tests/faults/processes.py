@@ -122,16 +122,23 @@ class CeleryWorker(_Process):
 
     name = "worker"
 
-    def __init__(self, log_path: Path, env: Mapping[str, str]) -> None:
+    def __init__(
+        self, log_path: Path, env: Mapping[str, str], *, pool: str = "solo", concurrency: int = 1
+    ) -> None:
         super().__init__(log_path)
         self.env = env
         self.starts = 0
+        #: "solo" runs tasks in the worker's own process; "prefork" in child processes, the
+        #: only pool that enforces task time limits.
+        self.pool = pool
+        self.concurrency = concurrency
 
     def start(self) -> CeleryWorker:
         self.starts += 1
         command = [
             sys.executable, "-m", "celery", "-A", "tests.faults.worker_app", "worker",
-            "--beat", "--queues", "scoring,default,webhooks", "--pool", "solo",
+            "--beat", "--queues", "scoring,default,webhooks", "--pool", self.pool,
+            "--concurrency", str(self.concurrency),
             "--without-gossip", "--without-mingle", "--loglevel", "INFO",
             "--hostname", f"faults-{os.getpid()}-{self.starts}@%h",
         ]  # fmt: skip
