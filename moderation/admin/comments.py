@@ -194,7 +194,13 @@ class CommentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def flagged_labels_display(self, comment: Comment) -> str:
         return ", ".join(comment.flagged_labels) or "—"
 
-    @admin.action(description="Retry scoring the selected failed comments")
+    # Retrying scoring is operations work (after a model fix), not a moderator's decision.
+    def has_retry_scoring_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("moderation.change_comment")
+
+    @admin.action(
+        description="Retry scoring the selected failed comments", permissions=["retry_scoring"]
+    )
     def retry_failed(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
         retried = comments_retry_failed(comment_ids=list(queryset.values_list("pk", flat=True)))
         skipped = queryset.count() - retried
@@ -226,7 +232,10 @@ class PlatformAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     inlines = [ApiKeyInline]
     actions = ["issue_key"]
 
-    @admin.action(description="Issue a new API key (shown once)")
+    def has_issue_key_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("moderation.add_apikey")
+
+    @admin.action(description="Issue a new API key (shown once)", permissions=["issue_key"])
     def issue_key(self, request: HttpRequest, queryset: QuerySet[Platform]) -> None:
         for platform in queryset:
             issued = api_key_issue(platform=platform, name=f"issued in admin by {request.user}")
@@ -266,7 +275,7 @@ class ApiKeyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return f"expires {api_key.expires_at:%Y-%m-%d %H:%M}"
         return "active"
 
-    @admin.action(description="Revoke the selected keys now")
+    @admin.action(description="Revoke the selected keys now", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for api_key in queryset:
             api_key_revoke(api_key=api_key)

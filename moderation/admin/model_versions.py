@@ -110,7 +110,10 @@ class ModelVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def report(self, model_version: ModelVersion) -> str:
         return _report_summary(model_version.report_path)
 
-    @admin.action(description="Activate the selected version (workers switch on their next batch)")
+    @admin.action(
+        description="Activate the selected version (workers switch on their next batch)",
+        permissions=["change"],
+    )
     def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version.", messages.ERROR)
@@ -118,7 +121,10 @@ class ModelVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         version = model_version_activate(model_version=queryset.get())
         self.message_user(request, f"{version.version} is now active.", messages.SUCCESS)
 
-    @admin.action(description="Rescore flagged, unreviewed comments with the active version")
+    @admin.action(
+        description="Rescore flagged, unreviewed comments with the active version",
+        permissions=["change"],
+    )
     def rescore_with_active(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         from workers.tasks import rescore_flagged_comments
 
@@ -182,6 +188,9 @@ class RetrainRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def report(self, run: RetrainRun) -> str:
         return _report_summary(run.report_path)
 
+    def has_retrain_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
     def get_urls(self) -> list[Any]:
         urls = [
             path(
@@ -196,7 +205,7 @@ class RetrainRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         """POST: queue a retrain on the training queue (the button on the runs list)."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if not self.has_view_permission(request) or not request.user.is_superuser:
+        if not self.has_view_permission(request) or not self.has_retrain_permission(request):
             raise PermissionDenied
         from workers.tasks import retrain_from_corrections
 

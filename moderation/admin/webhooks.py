@@ -120,13 +120,15 @@ class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             messages.WARNING,
         )
 
-    @admin.action(description="Send a test event")
+    @admin.action(description="Send a test event", permissions=["change"])
     def send_test_event(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         for endpoint in queryset:
             webhook_endpoint_send_test(endpoint=endpoint)
         self.message_user(request, f"Queued {queryset.count()} test event(s).", messages.SUCCESS)
 
-    @admin.action(description="Rotate the signing secret (old one signs 24 h more)")
+    @admin.action(
+        description="Rotate the signing secret (old one signs 24 h more)", permissions=["change"]
+    )
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         for endpoint in queryset:
             secret = webhook_endpoint_rotate_secret(endpoint=endpoint)
@@ -197,7 +199,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Redeliver now (same webhook-id)")
+    @admin.action(description="Redeliver now (same webhook-id)", permissions=["change"])
     def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         for delivery in queryset:
             webhook_delivery_redeliver(delivery=delivery)
