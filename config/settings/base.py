@@ -188,6 +188,9 @@ MODERATION_MAX_METADATA_KEYS = env.int("MODERATION_MAX_METADATA_KEYS", default=1
 MODERATION_MAX_BATCH_ITEMS = env.int("MODERATION_MAX_BATCH_ITEMS", default=500)
 #: Largest request body, in bytes; a full batch of long comments fits.
 MODERATION_MAX_REQUEST_BYTES = env.int("MODERATION_MAX_REQUEST_BYTES", default=12 * 1024 * 1024)
+#: Django reads a request body into memory only up to this (its default, 2.5 MiB, refused
+#: documented batches before the API's own limit could answer); the same limit as the API's.
+DATA_UPLOAD_MAX_MEMORY_SIZE = MODERATION_MAX_REQUEST_BYTES
 #: Default per-label flag threshold for new platforms when the model recommends none.
 MODERATION_DEFAULT_FLAG_THRESHOLD = env.float("MODERATION_DEFAULT_FLAG_THRESHOLD", default=0.5)
 #: Default auto-remove threshold for new platforms (any label at or above it removes).

@@ -3,7 +3,8 @@
 Codes: not_authenticated, invalid_api_key, key_revoked, key_expired, platform_disabled,
 invalid_authorization_header, permission_denied, not_found, method_not_allowed,
 unsupported_media_type, malformed_json, invalid_utf8, too_deep (moderation/api/parsers.py),
-payload_too_large, validation_error (with `fields`), batch_rejected (with `items`),
+payload_too_large (also for Django's own body limit), bad_request (Django's other request
+limits), validation_error (with `fields`), batch_rejected (with `items`),
 external_id_conflict, rate_limited, database_unavailable (503 with `Retry-After`), server_error.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
@@ -76,6 +77,15 @@ def batch_rejected_body(exc: BatchRejected) -> dict[str, Any]:
     )
 
 
+def _payload_too_large_body() -> dict[str, Any]:
+    limit = settings.MODERATION_MAX_REQUEST_BYTES
+    return error_body("payload_too_large", f"The request body is over {limit} bytes.")
+
+
+def _bad_request_body() -> dict[str, Any]:
+    return error_body("bad_request", "The request was malformed.")
+
+
 def _database_unavailable(request: HttpRequest, exc: BaseException) -> tuple[dict[str, Any], int]:
     """The body and the `Retry-After` seconds of a 503 `database_unavailable`, logged."""
     logger.warning("Database unavailable during %s %s: %s", request.method, request.path, exc)
@@ -105,6 +115,10 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(retry_after)},
         )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(_payload_too_large_body(), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation):
+        return Response(_bad_request_body(), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, BatchRejected):
         status_code = status.HTTP_409_CONFLICT if exc.conflict else status.HTTP_400_BAD_REQUEST
         return Response(batch_rejected_body(exc), status=status_code)
@@ -173,7 +187,9 @@ def json_server_error(request: HttpRequest) -> Any:
 
 def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> Any:
     if _wants_json(request):
-        return JsonResponse(error_body("bad_request", "The request was malformed."), status=400)
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(_payload_too_large_body(), status=413)
+        return JsonResponse(_bad_request_body(), status=400)
     from django.views.defaults import bad_request
 
     return bad_request(request, exception or Exception())

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from classifier.labels import LABELS
+from classifier.text import normalize_text
 from moderation.api.parsers import json_depth
 from moderation.models import Comment, CommentStatus
 from moderation.services.comments import CommentInput
@@ -144,6 +145,14 @@ class CommentInputSerializer(StrictInputSerializer):
     def validate_text(self, value: str) -> str:
         if not value.strip():
             raise serializers.ValidationError("Must not be blank.", code="blank")
+        if not normalize_text(value):
+            # Only zero-width, bidi, control or other invisible characters: the model would
+            # score an empty text, and a moderator would see nothing.
+            raise serializers.ValidationError(
+                "Must contain visible text; this is only invisible, formatting or control "
+                "characters.",
+                code="no_visible_text",
+            )
         return value
 
     def to_comment_input(self) -> CommentInput:
