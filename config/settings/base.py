@@ -297,6 +297,18 @@ WEBHOOK_DISABLE_AFTER_SECONDS = env.int("WEBHOOK_DISABLE_AFTER_SECONDS", default
 WEBHOOK_LOCK_SECONDS = env.int("WEBHOOK_LOCK_SECONDS", default=60)
 #: How often beat looks for deliveries that are due (retries, and any whose task was lost).
 WEBHOOK_DISPATCH_INTERVAL_SECONDS = env.int("WEBHOOK_DISPATCH_INTERVAL_SECONDS", default=15)
+#: How long a delivery handed to the queue stays claimed (seconds past its due time): dispatch
+#: enqueues it again only after that, so a lost task delays it and a slow queue never fills
+#: up with copies.
+WEBHOOK_QUEUE_CLAIM_SECONDS = env.int("WEBHOOK_QUEUE_CLAIM_SECONDS", default=300)
+#: Attempts in flight at once to one endpoint; more wait (in the database, not the queue), so
+#: one slow or failing receiver holds at most this many worker processes.
+WEBHOOK_ENDPOINT_CONCURRENCY = env.int("WEBHOOK_ENDPOINT_CONCURRENCY", default=2)
+#: Most deliveries one dispatch pass enqueues per platform: each platform gets its share of
+#: every pass, whatever another's backlog.
+WEBHOOK_DISPATCH_PER_PLATFORM = env.int("WEBHOOK_DISPATCH_PER_PLATFORM", default=50)
+#: Most webhook endpoints one platform may have.
+WEBHOOK_MAX_ENDPOINTS_PER_PLATFORM = env.int("WEBHOOK_MAX_ENDPOINTS_PER_PLATFORM", default=10)
 #: Retries due sooner than this are scheduled as delayed tasks; later ones wait for dispatch.
 WEBHOOK_COUNTDOWN_MAX_SECONDS = env.int("WEBHOOK_COUNTDOWN_MAX_SECONDS", default=600)
 #: After a secret rotation, the old secret also signs for this many hours by default.

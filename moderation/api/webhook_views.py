@@ -25,7 +25,7 @@ from moderation.api.webhook_serializers import (
     RotateSecretInputSerializer,
     SecretRotatedSerializer,
 )
-from moderation.models import DeliveryStatus, WebhookDelivery, WebhookEventType
+from moderation.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEventType
 from moderation.selectors.webhooks import (
     webhook_delivery_get_for_platform,
     webhook_delivery_list_for_platform,
@@ -42,11 +42,21 @@ from moderation.services.webhooks import (
 )
 
 
-class EndpointListCreateApi(APIView):
-    @extend_schema(summary="List webhook endpoints", responses=EndpointOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        endpoints = webhook_endpoint_list_for_platform(platform=_platform(request))
-        return Response(EndpointOutputSerializer(endpoints, many=True).data)
+class EndpointListCreateApi(generics.ListAPIView):  # type: ignore[type-arg]
+    """Endpoints, newest first, cursor-paginated like the other lists; and creating one."""
+
+    serializer_class = EndpointOutputSerializer
+    pagination_class = NewestFirstPagination
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
+            return WebhookEndpoint.objects.none()
+        return webhook_endpoint_list_for_platform(platform=_platform(self.request))
+
+    @extend_schema(summary="List webhook endpoints, newest first")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Add a webhook endpoint (its secret is shown once)",

@@ -88,6 +88,9 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     #: A sender holds the delivery until then; a crashed sender's hold simply runs out.
     locked_until = models.DateTimeField(null=True, blank=True)
+    #: A send task for it is in the queue until then: dispatch enqueues a due delivery only
+    #: when this is empty or past (a lost task's claim runs out), never once per pass.
+    queued_until = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -4,6 +4,14 @@ Deliveries are rows written in the transaction of the change that causes them; t
 carry their ids. A delivery is sent by whoever claims it (a short lock in the row), so a
 crashed sender delays it, never drops or duplicates it, and every attempt carries the same
 `webhook-id`.
+
+The queue holds at most one task per delivery: handing a delivery to the queue claims it
+(`queued_until`), and dispatch enqueues a due delivery again only once that claim has run out
+(its task was lost). At most WEBHOOK_ENDPOINT_CONCURRENCY attempts to one endpoint are in
+flight; a send that finds its endpoint busy leaves the delivery waiting in the database, and
+each finished attempt hands the endpoint's next due delivery to the queue. Dispatch gives
+each platform at most WEBHOOK_DISPATCH_PER_PLATFORM deliveries a pass, so a backlog at one
+receiver does not delay another platform's events.
 """
 
 from __future__ import annotations
@@ -25,7 +33,8 @@ from urllib.parse import urlsplit
 import urllib3
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -53,6 +62,12 @@ class InvalidEndpoint(ModerationError):
     """An endpoint's URL or event types are not acceptable."""
 
     code = "invalid_endpoint"
+
+
+class EndpointLimitReached(ModerationError):
+    """The platform has WEBHOOK_MAX_ENDPOINTS_PER_PLATFORM endpoints already."""
+
+    code = "too_many_endpoints"
 
 
 @dataclass(frozen=True)
@@ -112,8 +127,16 @@ def webhook_endpoint_create(
     event_types: Sequence[str] = (),
     description: str = "",
 ) -> IssuedEndpoint:
-    """Add an endpoint (all event types when `event_types` is empty); raises InvalidEndpoint."""
+    """Add an endpoint (all event types when `event_types` is empty); raises InvalidEndpoint,
+    or EndpointLimitReached when the platform has WEBHOOK_MAX_ENDPOINTS_PER_PLATFORM."""
     webhook_url_validate(url)
+    # The platform's row is locked so that two creations at once cannot both pass the cap.
+    Platform.objects.select_for_update().filter(pk=platform.pk).values_list("pk").first()
+    limit = settings.WEBHOOK_MAX_ENDPOINTS_PER_PLATFORM
+    if WebhookEndpoint.objects.filter(platform=platform).count() >= limit:
+        raise EndpointLimitReached(
+            f"A platform may have at most {limit} webhook endpoints; delete one first."
+        )
     secret = webhook_secret_generate()
     endpoint = WebhookEndpoint.objects.create(
         platform=platform,
@@ -268,6 +291,7 @@ def webhook_events_emit(events: Sequence[WebhookEvent]) -> list[WebhookDelivery]
                     },
                     comment_id=event.comment_id,
                     next_attempt_at=now,
+                    queued_until=_queue_claim(now),
                 )
             )
     created = WebhookDelivery.objects.bulk_create(deliveries)
@@ -307,6 +331,7 @@ def webhook_endpoint_send_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
             "data": {"platform": endpoint.platform.name, "endpoint_id": str(endpoint.public_id)},
         },
         next_attempt_at=now,
+        queued_until=_queue_claim(now),
     )
     transaction.on_commit(partial(_publish_sends, [delivery.pk], manual=True), robust=True)
     return delivery
@@ -315,8 +340,12 @@ def webhook_endpoint_send_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
 @transaction.atomic
 def webhook_delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery again now, with the same `webhook-id` (a new attempt in its log)."""
+    now = timezone.now()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.PENDING, next_attempt_at=timezone.now(), locked_until=None
+        status=DeliveryStatus.PENDING,
+        next_attempt_at=now,
+        locked_until=None,
+        queued_until=_queue_claim(now),
     )
     transaction.on_commit(partial(_publish_sends, [delivery.pk], manual=True), robust=True)
     delivery.refresh_from_db()
@@ -346,24 +375,81 @@ def _publish_sends(
         )
 
 
-def webhook_deliveries_dispatch_due(*, limit: int = 1000) -> int:
-    """Enqueue sends for pending deliveries that are due and not held (beat runs this).
+def _queue_claim(due: datetime) -> datetime:
+    """Until when a delivery due at `due` and handed to the queue now stays claimed."""
+    return due + timedelta(seconds=settings.WEBHOOK_QUEUE_CLAIM_SECONDS)
 
-    This picks up retries scheduled beyond WEBHOOK_COUNTDOWN_MAX_SECONDS, deliveries whose task
-    was lost (a broker outage, a killed worker), and those of a re-enabled endpoint.
-    """
-    now = timezone.now()
-    ids = list(
+
+def _due(now: datetime) -> QuerySet[WebhookDelivery]:
+    """Pending deliveries that are due, to an active endpoint, and in nobody's hands: no
+    sender holds them and no task for them is in the queue (or its claim ran out)."""
+    return (
         WebhookDelivery.objects.filter(
             status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
         )
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .order_by("next_attempt_at")
+        .filter(Q(queued_until__isnull=True) | Q(queued_until__lt=now))
+    )
+
+
+def _claim_and_publish(ids: Sequence[int], now: datetime) -> int:
+    """Claim these deliveries for the queue (skipping rows another transaction holds, and any
+    claimed meanwhile) and send their tasks after commit; return how many."""
+    with transaction.atomic():
+        claimed = list(
+            _due(now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__in=list(ids))
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        if claimed:
+            WebhookDelivery.objects.filter(pk__in=claimed).update(queued_until=_queue_claim(now))
+            transaction.on_commit(partial(_publish_sends, claimed), robust=True)
+    return len(claimed)
+
+
+def webhook_deliveries_dispatch_due(*, limit: int = 1000) -> int:
+    """Enqueue sends for pending deliveries that are due and in nobody's hands (beat runs
+    this); return how many.
+
+    This picks up retries scheduled beyond WEBHOOK_COUNTDOWN_MAX_SECONDS, deliveries whose task
+    was lost (a broker outage, a killed worker: once their queue claim runs out), those left
+    waiting while their endpoint was busy, and those of a re-enabled endpoint. Each platform
+    gets at most WEBHOOK_DISPATCH_PER_PLATFORM of a pass, and each endpoint at most
+    WEBHOOK_ENDPOINT_CONCURRENCY, oldest due first.
+    """
+    now = timezone.now()
+    order = [F("next_attempt_at").asc(), F("pk").asc()]
+    ranked = _due(now).annotate(
+        platform_rank=Window(
+            RowNumber(), partition_by=[F("endpoint__platform_id")], order_by=order
+        ),
+        endpoint_rank=Window(RowNumber(), partition_by=[F("endpoint_id")], order_by=order),
+    )
+    ids = list(
+        ranked.filter(
+            platform_rank__lte=settings.WEBHOOK_DISPATCH_PER_PLATFORM,
+            endpoint_rank__lte=settings.WEBHOOK_ENDPOINT_CONCURRENCY,
+        )
+        .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
+    return _claim_and_publish(ids, now) if ids else 0
+
+
+def _endpoint_next_publish(endpoint_id: int) -> None:
+    """Hand the endpoint's oldest due delivery in nobody's hands to the queue: a finished
+    attempt frees a slot of the endpoint's concurrency, and this fills it."""
+    now = timezone.now()
+    ids = list(
+        _due(now)
+        .filter(endpoint_id=endpoint_id)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:1]
+    )
     if ids:
-        _publish_sends(ids)
-    return len(ids)
+        _claim_and_publish(ids, now)
 
 
 def _signature_header(endpoint: WebhookEndpoint, webhook_id: str, at: datetime, body: str) -> str:
@@ -471,22 +557,41 @@ def webhook_delivery_send(*, delivery_id: int, manual: bool = False) -> WebhookA
     """Make one attempt at a pending, due delivery, and schedule the next one if it fails.
 
     Returns None, having sent nothing, when the delivery is gone, done, not yet due, held by
-    another sender, or its endpoint is disabled. Otherwise records the attempt: success ends
+    another sender, or its endpoint is disabled; also when WEBHOOK_ENDPOINT_CONCURRENCY
+    attempts to its endpoint are in flight, and then the delivery waits in the database for a
+    finished attempt (or dispatch) to hand it to the queue again. Otherwise records the
+    attempt and hands the endpoint's next due delivery to the queue: success ends
     the delivery; `410 Gone` disables the endpoint; other failures are retried on the
     WEBHOOK_RETRY_SCHEDULE_SECONDS schedule (honouring Retry-After) until it runs out, and an
     endpoint failing for WEBHOOK_DISABLE_AFTER_SECONDS is disabled.
     """
     now = timezone.now()
-    claimed = (
-        WebhookDelivery.objects.filter(
+    endpoint_id = (
+        WebhookDelivery.objects.filter(pk=delivery_id).values_list("endpoint_id", flat=True).first()
+    )
+    if endpoint_id is None:
+        return None
+    with transaction.atomic():
+        # The endpoint's row serialises the claims of its senders, so the count holds.
+        WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).values_list("pk").first()
+        in_flight = (
+            WebhookDelivery.objects.filter(endpoint_id=endpoint_id, locked_until__gt=now)
+            .exclude(pk=delivery_id)
+            .count()
+        )
+        claimable = WebhookDelivery.objects.filter(
             pk=delivery_id,
             status=DeliveryStatus.PENDING,
             next_attempt_at__lte=now,
             endpoint__is_active=True,
+        ).filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        if in_flight >= settings.WEBHOOK_ENDPOINT_CONCURRENCY:
+            claimable.update(queued_until=None)  # waits for a free slot, not in the queue
+            return None
+        claimed = claimable.update(
+            locked_until=now + timedelta(seconds=settings.WEBHOOK_LOCK_SECONDS),
+            queued_until=None,
         )
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(locked_until=now + timedelta(seconds=settings.WEBHOOK_LOCK_SECONDS))
-    )
     if not claimed:
         return None
     delivery = WebhookDelivery.objects.select_related("endpoint__platform").get(pk=delivery_id)
@@ -539,6 +644,8 @@ def webhook_delivery_send(*, delivery_id: int, manual: bool = False) -> WebhookA
                     delivery.next_attempt_at = None
                 else:
                     delivery.next_attempt_at = finished + timedelta(seconds=retry_in)
+                    if retry_in <= settings.WEBHOOK_COUNTDOWN_MAX_SECONDS:
+                        delivery.queued_until = _queue_claim(delivery.next_attempt_at)
         delivery.save(
             update_fields=[
                 "attempt_count",
@@ -548,12 +655,14 @@ def webhook_delivery_send(*, delivery_id: int, manual: bool = False) -> WebhookA
                 "status",
                 "delivered_at",
                 "next_attempt_at",
+                "queued_until",
             ]
         )
         if retry_in is not None and retry_in <= settings.WEBHOOK_COUNTDOWN_MAX_SECONDS:
             transaction.on_commit(
                 partial(_publish_sends, [delivery.pk], countdown=retry_in), robust=True
             )
+        transaction.on_commit(partial(_endpoint_next_publish, endpoint.pk), robust=True)
     logger.log(
         logging.INFO if result.succeeded else logging.WARNING,
         "Webhook %s attempt %d to endpoint %s: %s%s%s.",

@@ -47,7 +47,7 @@ def test_create_shows_the_secret_once(api_client: APIClient, webhook_receiver: A
     assert body["secret"].startswith("whsec_")
     assert body["event_types"] == ["comment.flagged"]
     assert body["status"] == "active"
-    listed = api_client.get(ENDPOINTS).json()
+    listed = api_client.get(ENDPOINTS).json()["results"]
     detail = api_client.get(f"{ENDPOINTS}/{body['id']}").json()
     assert [e["id"] for e in listed] == [body["id"]]
     assert "secret" not in listed[0]
@@ -159,7 +159,7 @@ def test_another_platforms_endpoints_and_deliveries_are_invisible(
         [WebhookEvent(platform_id=other.pk, event_type="comment.flagged", data={})]
     )
 
-    assert api_client.get(ENDPOINTS).json() == []
+    assert api_client.get(ENDPOINTS).json()["results"] == []
     assert api_client.get(DELIVERIES).json()["results"] == []
     assert_error(api_client.get(f"{ENDPOINTS}/{endpoint.public_id}"), 404, "not_found")
     assert_error(send(api_client, "delete", f"{ENDPOINTS}/{endpoint.public_id}"), 404, "not_found")
@@ -169,4 +169,4 @@ def test_another_platforms_endpoints_and_deliveries_are_invisible(
     )
     other_client = APIClient()
     other_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_issue(platform=other).secret}")
-    assert len(other_client.get(ENDPOINTS).json()) == 1
+    assert len(other_client.get(ENDPOINTS).json()["results"]) == 1
