@@ -78,11 +78,47 @@ class IsPlatformClient(permissions.BasePermission):
         return isinstance(request.user, PlatformClient)
 
 
+class AtomicRateThrottle(throttling.SimpleRateThrottle):
+    """A fixed-window counter kept with the cache's atomic `add` and `incr` (Redis `SET NX`
+    with an expiry, then `INCR`), so parallel requests cannot all read the same count and
+    all pass: exactly `num_requests` are allowed per window, however many arrive at once.
+
+    DRF's own throttle reads the request history, then writes it back: between the two,
+    every parallel request saw room left (60 simultaneous requests at 20/min got 42 answers).
+    """
+
+    _wait_seconds: float = 0.0
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        key = f"{self.key}:{window}"
+        # Expires with its window (plus a second of clock skew between web processes).
+        timeout = self.duration + 1
+        self.cache.add(key, 0, timeout=timeout)
+        try:
+            count = int(self.cache.incr(key))
+        except ValueError:  # expired between add and incr: this request opens a new count
+            self.cache.add(key, 0, timeout=timeout)
+            count = int(self.cache.incr(key))
+        self._wait_seconds = (window + 1) * self.duration - now
+        return count <= self.num_requests
+
+    def wait(self) -> float | None:
+        """Seconds until the current window ends (at least one)."""
+        return max(1.0, self._wait_seconds)
+
+
 #: Set on a request that its key's rate limit refused (see PlatformRateThrottle).
 _REFUSED_BY_KEY_LIMIT = "_toxmod_refused_by_key_limit"
 
 
-class PlatformRateThrottle(throttling.SimpleRateThrottle):
+class PlatformRateThrottle(AtomicRateThrottle):
     """Requests per platform (all its keys together), rate from API_RATE_LIMIT.
 
     A request its key's own limit already refused is not counted: a runaway key must not use
@@ -102,7 +138,7 @@ class PlatformRateThrottle(throttling.SimpleRateThrottle):
         return None
 
 
-class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
+class ApiKeyRateThrottle(AtomicRateThrottle):
     """Requests per API key, rate from API_KEY_RATE_LIMIT: one leaked or runaway key cannot
     use up its platform's whole budget (PlatformRateThrottle) while the others still work."""
 
