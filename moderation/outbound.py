@@ -58,11 +58,47 @@ def check_url_shape(url: str) -> None:
         raise UnsafeUrl("The URL's port is not valid.") from exc
 
 
+#: IPv6 prefixes whose last 32 bits are an IPv4 address the packet ends up at: NAT64's
+#: well-known and local-use prefixes (RFC 6052, RFC 8215).
+_NAT64_PREFIXES = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+)
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries and may be routed to: IPv4-mapped
+    (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d), 6to4
+    (2002:aabb:ccdd::), Teredo (2001::/32, its server and client) and ISATAP interface ids
+    (…:0:5efe:a.b.c.d)."""
+    found: list[ipaddress.IPv4Address] = []
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.ipv4_mapped is not None:
+        found.append(address.ipv4_mapped)
+    if address in _IPV4_COMPATIBLE and int(address) > 1:  # not :: or ::1 (checked as IPv6)
+        found.append(low32)
+    if any(address in prefix for prefix in _NAT64_PREFIXES):
+        found.append(low32)
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    if (int(address) >> 32) & 0xFDFFFFFF == 0x00005EFE:  # ISATAP: 0000:5efe or 0200:5efe
+        found.append(low32)
+    return found
+
+
 def address_is_blocked(address: IPAddress, allowed: Sequence[IPNetwork]) -> bool:
     """Private, loopback, link-local, multicast, reserved and metadata addresses are blocked,
-    unless inside an allowed network (metadata addresses never are)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    unless inside an allowed network (metadata addresses never are). An IPv6 address that
+    carries an IPv4 address (embedded_ipv4) is blocked if that IPv4 address is."""
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = embedded_ipv4(address)
+        if address.ipv4_mapped is not None:
+            return address_is_blocked(address.ipv4_mapped, allowed)
+        if any(address_is_blocked(inner, allowed) for inner in carried):
+            return True
     if address in METADATA_ADDRESSES:
         return True
     if any(address in network for network in allowed):
@@ -71,10 +107,24 @@ def address_is_blocked(address: IPAddress, allowed: Sequence[IPNetwork]) -> bool
 
 
 def literal_address(host: str) -> IPAddress | None:
-    """The address if `host` is an IP literal (brackets allowed), else None (a name)."""
+    """The address if `host` is an IP literal (brackets allowed), else None (a name).
+
+    Every spelling the system's resolver takes as an IPv4 address counts as one, not only
+    the dotted quad: `127.1`, `0x7f000001`, `2130706433`, `0177.0.0.1`, `0` (inet_aton's
+    forms), with or without a trailing dot, so they are checked when an endpoint is created,
+    not only when it is called.
+    """
+    bare = host.strip("[]")
     try:
-        return ipaddress.ip_address(host.strip("[]"))
+        return ipaddress.ip_address(bare)
     except ValueError:
+        pass
+    candidate = bare.removesuffix(".")
+    if not candidate or not all(c in "0123456789abcdefABCDEFxX." for c in candidate):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(candidate))
+    except OSError:
         return None
 
 
