@@ -9,11 +9,12 @@ Details of a failure go to the log; the answer names the failing check and a sho
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 
 from moderation import model_loader
 
@@ -37,13 +38,41 @@ class CheckResult:
         return body
 
 
+#: Held while a database check runs; a probe that finds it held answers at once instead of
+#: starting another thread behind a database that hangs.
+_database_check_running = threading.Lock()
+
+
 def _database() -> CheckResult:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception as exc:
-        logger.warning("Readiness: the database did not answer.", exc_info=True)
-        return CheckResult(False, f"The database did not answer ({type(exc).__name__}).")
+    """`SELECT 1` on a connection of its own, in a thread the probe waits for at most
+    READINESS_TIMEOUT_SECONDS: a database that accepts connections but never answers makes
+    the probe fail on time, not hang until the server kills the worker."""
+    timeout = settings.READINESS_TIMEOUT_SECONDS
+    if not _database_check_running.acquire(blocking=False):
+        return CheckResult(False, "The database did not answer (an earlier check still waits).")
+    outcome: dict[str, BaseException | None] = {}
+
+    def run() -> None:
+        try:
+            with connections["default"].cursor() as cursor:  # this thread's own connection
+                cursor.execute("SELECT 1")
+            outcome["error"] = None
+        except Exception as exc:
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+            _database_check_running.release()
+
+    check = threading.Thread(target=run, name="readiness-database", daemon=True)
+    check.start()
+    check.join(timeout)
+    if "error" not in outcome:
+        logger.warning("Readiness: the database did not answer within %s s.", timeout)
+        return CheckResult(False, f"The database did not answer within {timeout:g} s.")
+    error = outcome["error"]
+    if error is not None:
+        logger.warning("Readiness: the database did not answer.", exc_info=error)
+        return CheckResult(False, f"The database did not answer ({type(error).__name__}).")
     return CheckResult(True)
 
 
@@ -91,4 +120,10 @@ def _model() -> CheckResult:
 
 def readiness_check() -> dict[str, CheckResult]:
     """The result of each check, by name: database, broker, model."""
-    return {"database": _database(), "broker": _broker(), "model": _model()}
+    database = _database()
+    model = (
+        _model()
+        if database.ok
+        else CheckResult(False, "Cannot read the active model without the database.")
+    )
+    return {"database": database, "broker": _broker(), "model": model}

@@ -87,6 +87,24 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+
+def postgres_timeouts(options: dict[str, object]) -> dict[str, object]:
+    """psycopg options with a connect timeout and a server-side statement timeout, unless
+    DATABASE_URL sets them (`?connect_timeout=…`, `?options=-c statement_timeout=…`): a
+    database that stops answering fails a request in seconds instead of holding it until
+    gunicorn kills the worker."""
+    options = dict(options)
+    options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default=5))
+    statement_ms = env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=30_000)
+    given = str(options.get("options", ""))
+    if statement_ms and "statement_timeout" not in given:
+        options["options"] = f"{given} -c statement_timeout={statement_ms}".strip()
+    return options
+
+
+if DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
+    DATABASES["default"]["OPTIONS"] = postgres_timeouts(DATABASES["default"].get("OPTIONS", {}))
+
 #: Seconds a client is told to wait (`Retry-After`) when the database cannot be reached and the
 #: API answers 503 database_unavailable.
 DATABASE_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int(

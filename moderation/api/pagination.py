@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
@@ -42,13 +43,14 @@ class NewestFirstPagination(CursorPagination):
         except NotFound as exc:  # a bad cursor is a bad request, not a missing page
             raise _invalid(self.cursor_query_param, self.invalid_cursor_message) from exc
         # The position is a created_at value that goes into a query: a forged one that is not a
-        # datetime would otherwise reach the database.
+        # datetime would otherwise reach the database, and so would an offset Postgres cannot
+        # store (`+16:58`: a 500). The API issues positions in UTC only, so that is all it takes.
         if cursor is not None and cursor.position is not None:
             try:
-                valid = parse_datetime(str(cursor.position)) is not None
+                position = parse_datetime(str(cursor.position))
             except ValueError:
-                valid = False
-            if not valid:
+                position = None
+            if position is None or position.utcoffset() != timedelta(0):
                 raise _invalid(self.cursor_query_param, self.invalid_cursor_message)
         return cursor
 

@@ -72,14 +72,62 @@ def comment_create(*, platform: Platform, item: CommentInput) -> CommentCreateRe
     return CommentCreateResult(comment=existing, created=False)
 
 
+#: How often a batch is written again after a concurrent request stored some of its ids.
+_CONCURRENT_WRITE_ATTEMPTS = 3
+
+
+def comments_stored(*, platform: Platform, external_ids: Sequence[str]) -> dict[str, Comment]:
+    """The platform's stored comments with these external ids, by external id."""
+    return {
+        comment.external_id: comment
+        for comment in Comment.objects.filter(platform=platform, external_id__in=list(external_ids))
+    }
+
+
+def _batch_write(
+    platform: Platform, items: Sequence[CommentInput], external_ids: Sequence[str]
+) -> tuple[list[Comment], dict[str, Comment]]:
+    """One all-or-nothing attempt: the comments created and those already stored. Raises
+    BatchRejected for items naming different stored comments, IntegrityError when a
+    concurrent request stored one of the ids first."""
+    errors: list[BatchItemError] = []
+    with transaction.atomic():
+        existing = comments_stored(platform=platform, external_ids=external_ids)
+        for index, item in enumerate(items):
+            stored = existing.get(item.external_id)
+            if stored is not None and not _same_payload(stored, item):
+                errors.append(
+                    BatchItemError(
+                        index=index,
+                        external_id=item.external_id,
+                        errors={
+                            "external_id": [
+                                {
+                                    "code": ExternalIdConflict.code,
+                                    "message": "This external_id already names a "
+                                    "different comment.",
+                                }
+                            ]
+                        },
+                    )
+                )
+        if errors:
+            raise BatchRejected(errors, conflict=True)
+        now = timezone.now()
+        new = [_build(platform, item, now) for item in items if item.external_id not in existing]
+        created = Comment.objects.bulk_create(new)
+        comments_enqueue_on_commit([comment.pk for comment in created])
+    return created, existing
+
+
 def comment_batch_create(
     *, platform: Platform, items: Sequence[CommentInput]
 ) -> list[CommentCreateResult]:
     """Store many comments in one transaction: all of them, or none (BatchRejected).
 
     Items already stored with the same payload are returned as they are (a retried batch is
-    safe); a repeated external id inside the batch, or one that names a different stored
-    comment, refuses the whole batch.
+    safe, and so is the same batch sent twice at once); a repeated external id inside the
+    batch, or one that names a different stored comment, refuses the whole batch.
     """
     errors: list[BatchItemError] = []
     first_index: dict[str, int] = {}
@@ -105,54 +153,34 @@ def comment_batch_create(
     if errors:
         raise BatchRejected(errors)
 
-    try:
-        with transaction.atomic():
-            existing = {
-                comment.external_id: comment
-                for comment in Comment.objects.filter(
-                    platform=platform, external_id__in=list(first_index)
-                )
-            }
-            for index, item in enumerate(items):
-                stored = existing.get(item.external_id)
-                if stored is not None and not _same_payload(stored, item):
-                    errors.append(
-                        BatchItemError(
-                            index=index,
-                            external_id=item.external_id,
-                            errors={
-                                "external_id": [
-                                    {
-                                        "code": ExternalIdConflict.code,
-                                        "message": "This external_id already names a "
-                                        "different comment.",
-                                    }
-                                ]
-                            },
-                        )
-                    )
-            if errors:
-                raise BatchRejected(errors, conflict=True)
-            now = timezone.now()
-            new = [
-                _build(platform, item, now) for item in items if item.external_id not in existing
-            ]
-            created = Comment.objects.bulk_create(new)
-            comments_enqueue_on_commit([comment.pk for comment in created])
-    except IntegrityError as exc:
-        # A concurrent request stored one of these external ids between our read and write.
+    # A concurrent request may store some of these external ids between the read and the
+    # write: the unique constraint refuses ours, and reading again answers as a retry does
+    # (the stored comments, or a conflict naming the items that differ).
+    for _ in range(_CONCURRENT_WRITE_ATTEMPTS):
+        try:
+            created, existing = _batch_write(platform, items, list(first_index))
+            break
+        except IntegrityError:
+            continue
+    else:
         raise BatchRejected(
             [
                 BatchItemError(
                     index=-1,
                     external_id=None,
                     errors={
-                        "non_field_errors": [{"code": "concurrent_write", "message": str(exc)}]
+                        "non_field_errors": [
+                            {
+                                "code": "concurrent_write",
+                                "message": "Other requests kept writing these external ids; "
+                                "send the batch again.",
+                            }
+                        ]
                     },
                 )
             ],
             conflict=True,
-        ) from exc
+        )
 
     created_by_id = {comment.external_id: comment for comment in created}
     return [

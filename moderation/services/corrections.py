@@ -112,12 +112,28 @@ def corrections_jsonl_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (`=HYPERLINK(...)`,
+#: `+cmd|...`, `@SUM(...)`; tab and CR are read past by some): OWASP's CSV injection list.
+CSV_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+def csv_text_cell(value: Any) -> Any:
+    """A text cell that no spreadsheet evaluates: one starting like a formula gets a leading
+    `'` (what spreadsheets show as a text marker), as OWASP recommends. Numbers pass as they
+    are. A program reading the CSV back removes a `'` that precedes one of
+    CSV_FORMULA_STARTS (the JSON Lines export has the texts exactly)."""
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS):
+        return "'" + value
+    return _csv_cell(value)
+
+
 def corrections_csv_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """CSV with a header; QUOTE_MINIMAL, newlines inside `text` kept inside quotes."""
+    """CSV with a header; QUOTE_MINIMAL, newlines inside `text` kept inside quotes, and every
+    text cell that starts like a spreadsheet formula escaped (csv_text_cell)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL)
 
@@ -132,15 +148,20 @@ def corrections_csv_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
     for record in records:
         writer.writerow(
             [
-                record["format"],
-                record["comment_id"],
-                record["platform"],
-                record["external_id"],
-                record["text"],
-                record["decision"],
-                record["decided_at"],
-                record["moderator"],
-                record["model_version"],
+                *[
+                    csv_text_cell(record[column])
+                    for column in (
+                        "format",
+                        "comment_id",
+                        "platform",
+                        "external_id",
+                        "text",
+                        "decision",
+                        "decided_at",
+                        "moderator",
+                        "model_version",
+                    )
+                ],
                 *[_csv_cell(record["labels"][label]) for label in LABELS],
                 *[_csv_cell(record["model_scores"][label]) for label in LABELS],
             ]

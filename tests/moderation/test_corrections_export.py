@@ -185,9 +185,7 @@ def test_the_training_loader_reads_the_export_back(
 
     from training import datasets
 
-    load_corrections = getattr(datasets, "load_corrections", None)
-    if load_corrections is None:
-        pytest.skip("training.datasets.load_corrections is not there yet")
+    load_corrections = datasets.load_corrections
     out = tmp_path / f"corrections.{export_format}"
     call_command(
         "export_corrections", "--format", export_format, "--out", str(out), stderr=io.StringIO()

@@ -233,3 +233,45 @@ def test_with_the_database_down_only_readiness_fails(settings: Any) -> None:
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [200, 503, ["database", "model"], 200, False]
+
+
+def test_readyz_answers_503_on_time_when_the_database_hangs(
+    settings: Any, silent_broker: str, tmp_path: Path
+) -> None:
+    """A database that accepts connections and never answers (the silent server stands in
+    for it): `/readyz` is 503 naming the database within its timeout, and the PostgreSQL
+    settings carry a connect and a statement timeout by default."""
+    port = silent_broker.rsplit(":", 1)[1].split("/")[0]
+    script = (
+        "import json, logging, time, django; django.setup(); logging.disable(logging.CRITICAL);"
+        "from django.conf import settings; from django.test import Client;"
+        "started = time.monotonic(); ready = Client().get('/readyz');"
+        "options = settings.DATABASES['default']['OPTIONS'];"
+        "print(json.dumps([ready.status_code, ready.json()['failing'],"
+        " time.monotonic() - started, options['connect_timeout'], options['options']]))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DJANGO_DEBUG": "false",
+        "TOXMOD_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/toxmod",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "READINESS_TIMEOUT_SECONDS": "1.5",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    status, failing, seconds, connect_timeout, options = json.loads(result.stdout)
+    assert (status, failing) == (503, ["database", "model"])
+    assert seconds < 1.5 + 1.5  # its own timeout, plus the broker's check
+    assert connect_timeout == 5
+    assert options == "-c statement_timeout=30000"
