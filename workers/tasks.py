@@ -11,7 +11,7 @@ from celery.signals import task_postrun, task_prerun, worker_process_init
 from django.conf import settings
 from django.db import close_old_connections
 
-from moderation import metrics, model_loader
+from moderation import enqueue, metrics, model_loader
 from moderation.errors import NoActiveModel
 from moderation.models import Platform
 from moderation.services.retraining import RetrainLocked, RetrainOptions, retrain_run
@@ -74,7 +74,7 @@ class ScoringTask(Task):  # type: ignore[type-arg]
 
 @shared_task(
     base=ScoringTask,
-    name="moderation.comments.score",
+    name=enqueue.COMMENTS_SCORE,
     soft_time_limit=settings.SCORING_SOFT_TIME_LIMIT_SECONDS,
     time_limit=settings.SCORING_TIME_LIMIT_SECONDS,
     autoretry_for=(NoActiveModel,),
@@ -95,25 +95,25 @@ def score_comments(comment_ids: list[int]) -> None:
     )
 
 
-@shared_task(name="moderation.comments.sweep_pending")
+@shared_task(name=enqueue.COMMENTS_SWEEP_PENDING)
 def sweep_pending_comments() -> None:
     """Re-enqueue comments left pending past the timeout (a broker outage, a killed worker)."""
     comments_sweep_pending()
 
 
-@shared_task(name="moderation.webhooks.send")
+@shared_task(name=enqueue.WEBHOOKS_SEND)
 def send_webhook(delivery_id: int, manual: bool = False) -> None:
     """One attempt at a webhook delivery; a no-op if it is done, held or not yet due."""
     webhook_delivery_send(delivery_id=delivery_id, manual=manual)
 
 
-@shared_task(name="moderation.webhooks.dispatch_due")
+@shared_task(name=enqueue.WEBHOOKS_DISPATCH_DUE)
 def dispatch_due_webhooks() -> None:
     """Enqueue due webhook deliveries: long-delayed retries and any whose task was lost."""
     webhook_deliveries_dispatch_due()
 
 
-@shared_task(name="moderation.comments.rescore")
+@shared_task(name=enqueue.COMMENTS_RESCORE)
 def rescore_flagged_comments(platform_id: int | None = None) -> None:
     """Score flagged, unreviewed comments again with the active model (after a promotion)."""
     platform = None
@@ -124,7 +124,7 @@ def rescore_flagged_comments(platform_id: int | None = None) -> None:
     comments_rescore(platform=platform)
 
 
-@shared_task(name="moderation.training.retrain", ignore_result=True)
+@shared_task(name=enqueue.TRAINING_RETRAIN, ignore_result=True)
 def retrain_from_corrections(backend: str | None = None, trigger: str = "schedule") -> None:
     """Retrain on the `training` queue (beat, or an admin's request); skips if one is running."""
     try:

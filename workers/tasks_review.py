@@ -14,14 +14,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from classifier.labels import LABELS
-from moderation import model_loader
+from moderation import enqueue, model_loader
 from moderation.errors import NoActiveModel
-
-TEXT_SCORE_TASK = "moderation.text.score"
 
 
 @shared_task(
-    name=TEXT_SCORE_TASK,
+    name=enqueue.TEXT_SCORE,
     ignore_result=False,
     acks_late=False,
     soft_time_limit=settings.SCORING_SOFT_TIME_LIMIT_SECONDS,

@@ -8,12 +8,12 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from moderation import enqueue
 from moderation.models import ModelVersion, RetrainRun
 from moderation.services.model_versions import model_version_activate
 
@@ -126,9 +126,7 @@ class ModelVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         permissions=["change"],
     )
     def rescore_with_active(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
-        from workers.tasks import rescore_flagged_comments
-
-        transaction.on_commit(rescore_flagged_comments.delay, robust=True)
+        enqueue.task_send_on_commit(enqueue.COMMENTS_RESCORE)
         self.message_user(
             request,
             "Rescoring queued: flagged, unreviewed comments are scored again with the active "
@@ -207,9 +205,7 @@ class RetrainRunAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return HttpResponseNotAllowed(["POST"])
         if not self.has_view_permission(request) or not self.has_retrain_permission(request):
             raise PermissionDenied
-        from workers.tasks import retrain_from_corrections
-
-        transaction.on_commit(lambda: retrain_from_corrections.delay(trigger="admin"), robust=True)
+        enqueue.task_send_on_commit(enqueue.TRAINING_RETRAIN, kwargs={"trigger": "admin"})
         self.message_user(
             request,
             "Retrain queued on the training queue; it appears here when a worker starts it.",

@@ -355,7 +355,7 @@ def text_trial_score(
     from celery.exceptions import TimeoutError as CeleryTimeoutError
     from kombu.exceptions import OperationalError
 
-    from workers.tasks_review import score_text
+    from moderation import enqueue
 
     limit = int(settings.MODERATION_MAX_TEXT_CHARS)
     if not text.strip():
@@ -365,13 +365,12 @@ def text_trial_score(
     if "\x00" in text:
         raise TextTrialFailed("The text contains NUL characters, which comments may not.")
     try:
-        pending = score_text.apply_async(
+        pending = enqueue.task_send(
+            enqueue.TEXT_SCORE,
             args=(text,),
             queue=getattr(settings, "MODERATION_TEXT_TRIAL_QUEUE", "scoring"),
             # A worker that picks it up after the page gave up drops it.
             expires=timeout_seconds + 5,
-            retry=True,
-            retry_policy=settings.CELERY_PUBLISH_RETRY_POLICY,
         )
     except OperationalError as exc:
         raise TextTrialFailed(

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from moderation import enqueue
 from moderation.models import Comment, CommentStatus
 
 logger = logging.getLogger(__name__)
@@ -31,13 +32,9 @@ def comments_publish(comment_ids: Sequence[int], batch_size: int | None = None) 
 
     Never raises: a failure only delays scoring until the sweeper's next pass.
     """
-    from workers.tasks import score_comments  # the task module imports the services
-
     try:
         for chunk in _chunks(comment_ids, batch_size or settings.SCORING_BATCH_SIZE):
-            score_comments.apply_async(
-                args=(chunk,), retry=True, retry_policy=settings.CELERY_PUBLISH_RETRY_POLICY
-            )
+            enqueue.task_send(enqueue.COMMENTS_SCORE, args=(chunk,))
     except Exception:
         logger.warning(
             "Could not enqueue %d comment(s); the sweeper will retry them.",

@@ -38,7 +38,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from moderation import metrics, outbound
+from moderation import enqueue, metrics, outbound
 from moderation.errors import ModerationError
 from moderation.models import (
     SUBSCRIBABLE_EVENT_TYPES,
@@ -355,16 +355,13 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
 def _publish_sends(
     delivery_ids: Sequence[int], *, manual: bool = False, countdown: float | None = None
 ) -> None:
-    from workers.tasks import send_webhook  # the task module imports the services
-
     try:
         for delivery_id in delivery_ids:
-            send_webhook.apply_async(
+            enqueue.task_send(
+                enqueue.WEBHOOKS_SEND,
                 args=(delivery_id,),
                 kwargs={"manual": manual},
                 countdown=countdown or 0,
-                retry=True,
-                retry_policy=settings.CELERY_PUBLISH_RETRY_POLICY,
             )
     except Exception:
         logger.warning(
