@@ -76,18 +76,44 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 # --- factories as fixtures ------------------------------------------------------------------
 
 
+#: One factory per model (tests/factories.py), each exposed as a fixture named after it.
+FACTORY_FIXTURES = {
+    "platform_factory": "PlatformFactory",
+    "api_key_factory": "ApiKeyFactory",
+    "model_version_factory": "ModelVersionFactory",
+    "comment_factory": "CommentFactory",
+    "comment_score_factory": "CommentScoreFactory",
+    "user_factory": "UserFactory",
+    "moderator_factory": "ModeratorFactory",
+    "review_factory": "ReviewFactory",
+    "review_claim_factory": "ReviewClaimFactory",
+    "webhook_endpoint_factory": "WebhookEndpointFactory",
+    "webhook_delivery_factory": "WebhookDeliveryFactory",
+    "webhook_attempt_factory": "WebhookAttemptFactory",
+    "retrain_run_factory": "RetrainRunFactory",
+}
+
+
+def _factory_fixture(class_name: str) -> Any:
+    @pytest.fixture
+    def fixture(db: None) -> Any:
+        from tests import factories
+
+        return getattr(factories, class_name)
+
+    return fixture
+
+
+for _fixture_name, _class_name in FACTORY_FIXTURES.items():
+    globals()[_fixture_name] = _factory_fixture(_class_name)
+
+
 @pytest.fixture
-def platform_factory(db: None) -> Any:
-    from tests.factories import PlatformFactory
+def moderator(moderator_factory: Any) -> Any:
+    """A user in the moderators group."""
+    from django.contrib.auth.models import User
 
-    return PlatformFactory
-
-
-@pytest.fixture
-def comment_factory(db: None) -> Any:
-    from tests.factories import CommentFactory
-
-    return CommentFactory
+    return User.objects.get(pk=moderator_factory().pk)  # a fresh permission cache
 
 
 @pytest.fixture
@@ -271,7 +297,7 @@ def webhook_receiver() -> Iterator[Any]:
 @pytest.fixture
 def retrain_settings(settings: Any, tmp_path: Path) -> Any:
     """Retraining on a small made-up base set, with candidates written under tmp_path."""
-    from tests.moderation.test_retraining import write_base_set
+    from tests.retraining_data import write_base_set
 
     settings.RETRAIN_SOURCES = []
     settings.RETRAIN_LABELED_FILES = [str(write_base_set(tmp_path / "base.csv"))]

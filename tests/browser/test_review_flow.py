@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from classifier.labels import LABELS
 from moderation.models import Comment, Review
-from tests.moderation.test_reviews import make_flagged, make_moderator
+from tests.factories import make_flagged, make_moderator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

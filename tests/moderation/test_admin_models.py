@@ -59,7 +59,7 @@ def test_rescore_action_queues_a_rescore(
 
 @pytest.mark.django_db
 def test_moderators_cannot_reach_model_management(client: Any) -> None:
-    from tests.moderation.test_reviews import make_moderator
+    from tests.factories import make_moderator
 
     client.force_login(make_moderator("mia"))
 

@@ -33,7 +33,7 @@ from moderation.services.webhooks import (
     webhook_endpoint_create,
     webhook_events_emit,
 )
-from tests.moderation.test_reviews import make_flagged, make_moderator
+from tests.factories import make_flagged, make_moderator
 
 #: Admins a moderator must not reach at all.
 FORBIDDEN = {

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from moderation.models import Comment
-from tests.moderation.test_api_comments import BATCH_URL, assert_error, post
+from tests.api_calls import BATCH_URL, assert_error, post
 
 
 def items(count: int, prefix: str = "b") -> list[dict[str, str]]:

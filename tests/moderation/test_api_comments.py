@@ -13,7 +13,6 @@ test_api_keys.py (per-key limits), test_api_isolation.py and test_api_fuzz.py (s
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -23,22 +22,7 @@ from rest_framework.test import APIClient
 
 from moderation.models import Comment, CommentStatus
 from moderation.services.platforms import api_key_issue, api_key_revoke, api_key_rotate
-
-URL = "/api/v1/comments"
-BATCH_URL = "/api/v1/comments/batch"
-
-
-def post(client: APIClient, body: Any, url: str = URL, **kwargs: Any) -> Any:
-    return client.post(url, data=json.dumps(body), content_type="application/json", **kwargs)
-
-
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert body["error"]["code"] == code, body
-    assert body["error"]["message"]
-    return body["error"]
+from tests.api_calls import URL, assert_error, post
 
 
 @pytest.mark.django_db

@@ -26,7 +26,7 @@ from moderation.services.webhooks import (
     webhook_endpoint_create,
     webhook_events_emit,
 )
-from tests.moderation.test_api_comments import assert_error
+from tests.api_calls import assert_error
 
 PREFIX = "/api/v1/"
 # A public address that is never contacted: sends happen after commit, and tests never commit.

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 
 from moderation.api.auth import ApiKeyRateThrottle, PlatformRateThrottle
 from moderation.services.platforms import api_key_digest, api_key_issue
-from tests.moderation.test_api_comments import URL, assert_error
+from tests.api_calls import URL, assert_error
 
 
 def client_for(secret: str) -> APIClient:

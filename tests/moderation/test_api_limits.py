@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from moderation.models import Comment
-from tests.moderation.test_api_comments import BATCH_URL, URL, assert_error, post
+from tests.api_calls import BATCH_URL, URL, assert_error, post
 
 RAW = "application/json"
 

@@ -21,7 +21,7 @@ from moderation.services.webhooks import (
     webhook_endpoint_create,
     webhook_events_emit,
 )
-from tests.moderation.test_api_comments import assert_error
+from tests.api_calls import assert_error
 from tests.webhook_receiver import Reply
 
 ENDPOINTS = "/api/v1/webhooks/endpoints"

@@ -18,7 +18,7 @@ from classifier.labels import LABELS
 from moderation.models import Review
 from moderation.services.corrections import CSV_COLUMNS
 from moderation.services.reviews import comment_review
-from tests.moderation.test_reviews import make_flagged, make_moderator
+from tests.factories import make_flagged, make_moderator
 
 JSONL_KEYS = [
     "format",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from moderation.models import Comment, CommentStatus
 from moderation.selectors.dashboard import dashboard_hours
 from moderation.services.reviews import comment_review
-from tests.moderation.test_reviews import make_flagged, make_moderator
+from tests.factories import make_flagged, make_moderator
 
 DASHBOARD = "/admin/moderation/moderationdashboard/"
 

@@ -13,7 +13,7 @@ from django.test import Client
 from classifier.labels import LABELS
 from moderation.models import Comment, CommentStatus, ModelVersion, Review
 from moderation.services.reviews import comment_review, review_claim_acquire
-from tests.moderation.test_reviews import make_flagged, make_moderator
+from tests.factories import make_flagged, make_moderator
 
 QUEUE = "/admin/moderation/reviewqueueitem/"
 AUDIT = "/admin/moderation/review/"

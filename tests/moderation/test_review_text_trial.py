@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from moderation.models import Comment
-from tests.moderation.test_reviews import make_moderator
+from tests.factories import make_moderator
 
 TRY = "/admin/moderation/texttrial/"
 

@@ -12,9 +12,7 @@ from django.utils import timezone
 from classifier.labels import LABELS
 from moderation.models import (
     Comment,
-    CommentStatus,
     Decision,
-    ModelVersion,
     Review,
     ReviewClaim,
     WebhookDelivery,
@@ -28,49 +26,10 @@ from moderation.services.reviews import (
     StaleReview,
     comment_review,
     comments_review_bulk,
-    moderators_group_ensure,
     review_claim_acquire,
 )
 from moderation.services.webhooks import webhook_endpoint_create
-
-# --- helpers other review tests import -------------------------------------------------------
-
-
-def make_flagged(
-    platform: Any,
-    *,
-    external_id: str,
-    scores: dict[str, float] | None = None,
-    text: str = "you are a stupid idiot",
-    author_id: str = "",
-    explanation: dict[str, Any] | None = None,
-    status: str = CommentStatus.FLAGGED,
-) -> Comment:
-    """A comment as the worker leaves a flagged one (scores, flags, model version)."""
-    scores = scores or {"toxic": 0.91, "insult": 0.87}
-    full = {label: float(scores.get(label, 0.02)) for label in LABELS}
-    thresholds = platform.flag_thresholds
-    comment = Comment(
-        platform=platform,
-        external_id=external_id,
-        text=text,
-        author_id=author_id,
-        status=status,
-        max_score=max(full.values()),
-        flagged_labels=[label for label in LABELS if full[label] >= thresholds.get(label, 0.5)],
-        model_version=ModelVersion.objects.filter(is_active=True).first(),
-        scored_at=timezone.now(),
-        explanation=explanation or {},
-    )
-    comment.set_scores(full)
-    comment.save()
-    return comment
-
-
-def make_moderator(username: str) -> User:
-    user = User.objects.create_user(username=username, password="review-pass-123")
-    moderators_group_ensure(users=[user])
-    return User.objects.get(pk=user.pk)  # fresh permission cache
+from tests.factories import make_flagged, make_moderator
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from moderation.models import ModelVersion, RetrainStatus
 from moderation.services.retraining import RetrainOptions, retrain_run
 from tests.conftest import wait_for
-from tests.moderation.test_retraining import pattern_corrections, record_corrections
+from tests.retraining_data import pattern_corrections, record_corrections
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
