@@ -51,14 +51,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.processes import celery_worker_command, free_port  # noqa: E402 (needs ROOT on the path)
+
 WORKER_NAME = "bench-pipeline@%h"
 MIB = 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class TextSupply:
@@ -119,24 +115,12 @@ class Stack:
         )
         self._spawn(
             "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--queues",
-                "scoring,default,webhooks",
-                "--concurrency",
-                str(self.worker_processes),
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                WORKER_NAME,
-                "--loglevel",
-                "WARNING",
-            ],
+            celery_worker_command(
+                pool="prefork",
+                concurrency=self.worker_processes,
+                hostname=WORKER_NAME,
+                loglevel="WARNING",
+            ),
         )
 
     def _spawn(self, role: str, command: list[str]) -> None:

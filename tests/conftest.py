@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -233,25 +232,10 @@ def celery_worker_process(
         "WEBHOOK_RETRY_SCHEDULE_SECONDS": "0.5,1,1,1,1,1,1,1,1,1,1,1",
     }
     log = log_path.open("wb")
+    from tests.processes import celery_worker_command
+
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--queues",
-            "scoring,default,webhooks",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "INFO",
-            "--hostname",
-            f"tests-{os.getpid()}@%h",
-        ],
+        celery_worker_command(app="config", hostname=f"tests-{os.getpid()}@%h"),
         cwd=PROJECT_ROOT,
         env=env,
         stdout=log,

@@ -23,8 +23,8 @@ import requests
 
 from tests.conftest import PROJECT_ROOT, _database_url_for_test_db, build_tiny_model
 from tests.faults.fault_model import register, write_fault_model
-from tests.faults.processes import CeleryWorker, RedisServer, WebServer
 from tests.faults.tcp_proxy import TcpProxy
+from tests.processes import CeleryWorker, RedisServer, WebServer
 from tests.webhook_receiver import WebhookReceiver
 
 register()  # this process registers fault-injection model versions

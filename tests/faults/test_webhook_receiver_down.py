@@ -10,7 +10,7 @@ import pytest
 from moderation.models import Comment, CommentStatus, DeliveryStatus, WebhookDelivery
 from tests.conftest import wait_for
 from tests.faults.conftest import PlatformApi, Posting, comment_text, outcome_count
-from tests.faults.processes import free_port
+from tests.processes import free_port
 from tests.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -6,7 +6,6 @@ connect (tests/faults/ does the same through gunicorn and a proxy that is cut an
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,14 +13,14 @@ from typing import Any
 import pytest
 from django.db import connections
 
+from tests.processes import free_port
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @contextmanager
 def database_unreachable() -> Iterator[None]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
+    closed_port = free_port()
     connection = connections["default"]
     original = connection.settings_dict["PORT"]
     connection.close()

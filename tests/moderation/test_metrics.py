@@ -3,7 +3,6 @@ and the optional bearer token."""
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from moderation.services.webhooks import (
     webhook_events_emit,
 )
 from tests.metrics_scrape import scrape, value
+from tests.processes import free_port
 from tests.webhook_receiver import Reply
 
 pytestmark = pytest.mark.django_db
@@ -80,9 +80,7 @@ def test_broker_queue_lengths_are_read_from_redis(client: Client) -> None:
 def test_a_broker_that_is_down_leaves_only_its_own_readings_out(
     client: Client, settings: Any, tiny_model: Any
 ) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{port}/0"
 
     samples = scrape(client)
@@ -107,9 +105,7 @@ def test_webhook_attempts_are_counted_by_result(
     client: Client, platform: Any, webhook_receiver: Any
 ) -> None:
     answering = webhook_endpoint_create(platform=platform, url=webhook_receiver.url).endpoint
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = sock.getsockname()[1]
+    closed = free_port()
     before = scrape(client)
 
     webhook_receiver.script(Reply(status=200), Reply(status=500))

@@ -19,13 +19,9 @@ from django.test import Client
 
 from moderation.models import ModelVersion
 from tests.conftest import PROJECT_ROOT, _database_url_for_test_db
+from tests.processes import free_port
 
-
-def closed_port() -> int:
-    """A local port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+closed_port = free_port  # a local port nothing listens on
 
 
 @pytest.fixture

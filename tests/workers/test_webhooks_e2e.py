@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from moderation.services.webhooks import (
     webhook_events_emit,
 )
 from tests.conftest import PROJECT_ROOT, wait_for
+from tests.processes import free_port
 from tests.webhook_receiver import Reply, WebhookReceiver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -80,16 +80,10 @@ def test_500_three_times_then_200_is_four_attempts_and_one_success(
     assert {r.webhook_id for r in webhook_receiver.requests} == {delivery.webhook_id}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_a_receiver_that_was_down_gets_every_event_when_it_comes_back(
     celery_worker_process: Any, platform: Any
 ) -> None:
-    port = _free_port()
+    port = free_port()
     issued = webhook_endpoint_create(platform=platform, url=f"http://127.0.0.1:{port}/hooks")
     events = [
         WebhookEvent(platform_id=platform.pk, event_type="comment.flagged", data={"n": n})

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -14,16 +11,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from moderation.models import Comment, CommentStatus
-from tests.conftest import PROJECT_ROOT, _database_url_for_test_db, wait_for
+from tests.conftest import _database_url_for_test_db, wait_for
+from tests.processes import CeleryWorker, free_port
 from workers.tasks import score_comments
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def scored_total(port: int) -> float:
@@ -43,36 +35,29 @@ def test_a_worker_serves_its_own_samples_on_its_port(
     from django.conf import settings
 
     port, queue = free_port(), f"metrics-port-{os.getpid()}"
-    log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url_for_test_db(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "samples"),  # a machine of its own
-        "METRICS_WORKER_PORT": str(port),
-    }
-    with log_path.open("wb") as log:
-        worker = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", queue),
-                *("--pool", "solo", "--without-gossip", "--without-mingle", "--loglevel", "INFO"),
-                *("--hostname", f"port-{os.getpid()}@%h"),
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for(lambda: "Serving worker metrics" in log_path.read_text(), timeout=60)
-            assert scored_total(port) == 0
+    worker = CeleryWorker(
+        tmp_path / "worker.log",
+        {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": _database_url_for_test_db(),
+            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "samples"),  # a machine of its own
+            "METRICS_WORKER_PORT": str(port),
+        },
+        app="config",
+        queues=queue,
+        beat=False,
+        name="port",
+        ready_marker=b"Serving worker metrics",
+    ).start()
+    try:
+        assert scored_total(port) == 0
 
-            comment = comment_factory(text="you are a stupid worthless idiot")
-            score_comments.apply_async(args=([comment.pk],), queue=queue)
-            wait_for(lambda: Comment.objects.get(pk=comment.pk).status != CommentStatus.PENDING)
+        comment = comment_factory(text="you are a stupid worthless idiot")
+        score_comments.apply_async(args=([comment.pk],), queue=queue)
+        wait_for(lambda: Comment.objects.get(pk=comment.pk).status != CommentStatus.PENDING)
 
-            assert wait_for(lambda: scored_total(port) == 1, timeout=10)
-        finally:
-            worker.terminate()
-            worker.wait(timeout=15)
+        assert wait_for(lambda: scored_total(port) == 1, timeout=10)
+    finally:
+        worker.stop()

@@ -1,4 +1,6 @@
-"""The processes a fault scenario runs and breaks: its own Redis, a web server, Celery workers.
+"""Processes the tests and the benchmarks start: a Redis of their own, a web server, Celery
+workers, and a free port for any of them. The one place that knows how to start a worker
+(`celery_worker_command`) and find a free port (`free_port`).
 
 Each runs in its own process group, so a kill reaches every process it started (the
 embedded beat of a worker, gunicorn's workers).
@@ -19,10 +21,11 @@ from pathlib import Path
 import redis
 import requests
 
-from tests.conftest import PROJECT_ROOT
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -116,18 +119,53 @@ class RedisServer(_Process):
         return self
 
 
+def celery_worker_command(
+    *,
+    app: str = "config",
+    queues: str = "scoring,default,webhooks",
+    pool: str = "solo",
+    concurrency: int = 1,
+    beat: bool = False,
+    hostname: str,
+    loglevel: str = "INFO",
+) -> list[str]:
+    """The command line of a `celery worker` on the project's tasks (`app` may be
+    tests.faults.worker_app, which can also load the fault-injection model). Only the prefork
+    pool enforces task time limits."""
+    return [
+        sys.executable, "-m", "celery", "-A", app, "worker",
+        *(["--beat"] if beat else []),
+        "--queues", queues, "--pool", pool, "--concurrency", str(concurrency),
+        "--without-gossip", "--without-mingle", "--loglevel", loglevel,
+        "--hostname", hostname,
+    ]  # fmt: skip
+
+
 class CeleryWorker(_Process):
-    """`celery worker` with an embedded beat (the sweeper and the webhook dispatcher), on the
-    real task code, with settings from `env`."""
+    """`celery worker` on the real task code, with settings from `env`; by default the fault
+    suite's: with an embedded beat (the sweeper and the webhook dispatcher) and the
+    fault-injection model loadable. `ready_marker` is the log line that says it started."""
 
     name = "worker"
 
     def __init__(
-        self, log_path: Path, env: Mapping[str, str], *, pool: str = "solo", concurrency: int = 1
+        self,
+        log_path: Path,
+        env: Mapping[str, str],
+        *,
+        pool: str = "solo",
+        concurrency: int = 1,
+        app: str = "tests.faults.worker_app",
+        queues: str = "scoring,default,webhooks",
+        beat: bool = True,
+        name: str = "faults",
+        ready_marker: bytes = b"ready.",
     ) -> None:
         super().__init__(log_path)
         self.env = env
         self.starts = 0
+        self.app, self.queues, self.beat, self.name = app, queues, beat, name
+        self.ready_marker = ready_marker
         #: "solo" runs tasks in the worker's own process; "prefork" in child processes, the
         #: only pool that enforces task time limits.
         self.pool = pool
@@ -135,20 +173,21 @@ class CeleryWorker(_Process):
 
     def start(self) -> CeleryWorker:
         self.starts += 1
-        command = [
-            sys.executable, "-m", "celery", "-A", "tests.faults.worker_app", "worker",
-            "--beat", "--queues", "scoring,default,webhooks", "--pool", self.pool,
-            "--concurrency", str(self.concurrency),
-            "--without-gossip", "--without-mingle", "--loglevel", "INFO",
-            "--hostname", f"faults-{os.getpid()}-{self.starts}@%h",
-        ]  # fmt: skip
+        command = celery_worker_command(
+            app=self.app,
+            queues=self.queues,
+            pool=self.pool,
+            concurrency=self.concurrency,
+            beat=self.beat,
+            hostname=f"{self.name}-{os.getpid()}-{self.starts}@%h",
+        )
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         process = self._spawn(command, self.env)
 
         def ready() -> bool:
             with self.log_path.open("rb") as log:
                 log.seek(offset)
-                return b"ready." in log.read()
+                return self.ready_marker in log.read()
 
         _wait("celery worker", ready, process, self.log_path)
         return self
