@@ -29,6 +29,7 @@ import numpy.typing as npt
 from classifier.labels import LABELS
 from training.datasets import (
     LOADERS,
+    SOURCE_LICENSES,
     LabeledSet,
     load_corrections,
     load_labeled_file,
@@ -480,8 +481,6 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
         anchor=options.anchor,
         extra={"holdout_rows_per_second": len(holdout) / max(holdout_seconds, 1e-9)},
     )
-    from training.train_default import SOURCE_LICENSES
-
     sources = sorted(set(prepared.raw.sources))
     training_summary: dict[str, Any] = {
         "date": datetime.now(UTC).date().isoformat(),
