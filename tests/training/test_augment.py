@@ -7,6 +7,7 @@ import numpy as np
 from classifier.labels import LABELS
 from classifier.text import normalize_text
 from training.augment import GROUPS, SOURCE, identity_rows, load_templates, threat_rows
+from training.functional import load_functional_suite
 from training.identity import identity_sentences
 
 SHINGLE = 6
@@ -67,3 +68,7 @@ def test_deterministic() -> None:
 
 def test_no_text_or_six_word_run_shared_with_the_identity_check() -> None:
     _assert_disjoint(load_templates().texts, [s for _, s in identity_sentences()])
+
+
+def test_no_text_or_six_word_run_shared_with_the_functional_suite() -> None:
+    _assert_disjoint(load_templates().texts, [case.text for case in load_functional_suite()])
