@@ -125,7 +125,7 @@ def prepare_data(
     raw = LabeledSet.concat(parts)
     data, report = dedupe(raw)
     log(f"dedupe: {report.rows_in:,} -> {report.rows_out:,} rows")
-    split_parts = assign_splits(data.texts)
+    split_parts = assign_splits(data.texts, data.groups)
     splits = {
         split: data.subset([i for i, p in enumerate(split_parts) if p is split]) for split in Split
     }
@@ -490,7 +490,7 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
         "loader_notes": prepared.raw.notes,
         "dedupe": prepared.dedupe_report.as_dict(),
         "split": {
-            "rule": f"sha256('{SPLIT_SALT}' + NUL + normalised text)",
+            "rule": f"sha256('{SPLIT_SALT}' + NUL + split-group key, else normalised text)",
             "shares": [TRAIN_SHARE, VALIDATION_SHARE, round(1 - TRAIN_SHARE - VALIDATION_SHARE, 2)],
             "rows_per_source": split_counts(prepared.data, prepared.parts),
         },

@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     data, dedupe_report = dedupe(raw)
     _log(f"dedupe: {dedupe_report.rows_in:,} -> {dedupe_report.rows_out:,} rows")
-    parts = assign_splits(data.texts)
+    parts = assign_splits(data.texts, data.groups)
     index = {split: [i for i, p in enumerate(parts) if p is split] for split in Split}
     train, validation, holdout = (data.subset(index[s]) for s in Split)
     _log(f"split: train {len(train):,}, validation {len(validation):,}, holdout {len(holdout):,}")
@@ -183,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "loader_notes": raw.notes,
         "dedupe": dedupe_report.as_dict(),
         "split": {
-            "rule": f"sha256('{SPLIT_SALT}' + NUL + normalised text)",
+            "rule": f"sha256('{SPLIT_SALT}' + NUL + split-group key, else normalised text)",
             "shares": [TRAIN_SHARE, VALIDATION_SHARE, round(1 - TRAIN_SHARE - VALIDATION_SHARE, 2)],
             "rows_per_source": split_counts(data, parts),
         },

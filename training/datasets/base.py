@@ -40,6 +40,11 @@ class LabeledSet:
     """Texts with their (partly unknown) labels and where each row came from.
 
     ``labels`` is float32 ``(len(texts), 6)`` in ``LABELS`` order: 1.0, 0.0 or ``NaN`` (unknown).
+    ``groups`` holds a split-group key per row (``None``: split by the text alone): rows that
+    share a key, such as an original and its annotator-written perturbations, always land in
+    the same split. ``natural`` is True for rows sampled at natural prevalence (not enriched
+    for toxicity), the rows on which flag thresholds can be judged against realistic traffic.
+    Both default to ``None`` / ``False`` for every row.
     """
 
     texts: list[str]
@@ -47,13 +52,25 @@ class LabeledSet:
     sources: list[str]
     #: Free-form notes a loader wants recorded (rows dropped and why).
     notes: dict[str, int] = field(default_factory=dict)
+    groups: list[str | None] = field(default_factory=list)
+    natural: list[bool] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         n = len(self.texts)
-        if self.labels.shape != (n, _N_LABELS) or len(self.sources) != n:
+        if not self.groups and n:
+            self.groups = [None] * n
+        if not self.natural and n:
+            self.natural = [False] * n
+        if (
+            self.labels.shape != (n, _N_LABELS)
+            or len(self.sources) != n
+            or len(self.groups) != n
+            or len(self.natural) != n
+        ):
             raise ValueError(
                 f"inconsistent LabeledSet: {n} texts, labels {self.labels.shape}, "
-                f"{len(self.sources)} sources"
+                f"{len(self.sources)} sources, {len(self.groups)} groups, "
+                f"{len(self.natural)} natural flags"
             )
 
     def __len__(self) -> int:
@@ -66,6 +83,8 @@ class LabeledSet:
             texts=[self.texts[i] for i in idx],
             labels=self.labels[idx].copy(),
             sources=[self.sources[i] for i in idx],
+            groups=[self.groups[i] for i in idx],
+            natural=[self.natural[i] for i in idx],
         )
 
     @staticmethod
@@ -82,6 +101,8 @@ class LabeledSet:
             labels=np.concatenate([p.labels for p in parts]).astype(np.float32),
             sources=[s for p in parts for s in p.sources],
             notes=notes,
+            groups=[g for p in parts for g in p.groups],
+            natural=[flag for p in parts for flag in p.natural],
         )
 
     def label_counts(self) -> dict[str, dict[str, int]]:
@@ -98,11 +119,15 @@ class LabeledSet:
         }
 
     def label_counts_per_source(self) -> dict[str, Any]:
-        """Per source: its rows and :meth:`label_counts` (JSON-able, sources sorted)."""
+        """Per source: its rows, natural-prevalence rows and :meth:`label_counts` (JSON-able)."""
         counts: dict[str, Any] = {}
         for source in sorted(set(self.sources)):
             rows = [i for i, s in enumerate(self.sources) if s == source]
-            counts[source] = {"rows": len(rows), "labels": self.subset(rows).label_counts()}
+            counts[source] = {
+                "rows": len(rows),
+                "natural_rows": sum(1 for i in rows if self.natural[i]),
+                "labels": self.subset(rows).label_counts(),
+            }
         return counts
 
 
@@ -148,6 +173,9 @@ def _build(
     rows: Sequence[tuple[str, LabelRow]],
     source: str,
     notes: dict[str, int] | None = None,
+    *,
+    groups: Sequence[str | None] | None = None,
+    natural: Sequence[bool] | None = None,
 ) -> LabeledSet:
     labels = np.full((len(rows), _N_LABELS), np.nan, dtype=np.float32)
     for i, (_, row) in enumerate(rows):
@@ -159,6 +187,8 @@ def _build(
         labels=labels,
         sources=[source] * len(rows),
         notes=dict(notes or {}),
+        groups=list(groups) if groups is not None else [None] * len(rows),
+        natural=list(natural) if natural is not None else [False] * len(rows),
     )
 
 
