@@ -225,7 +225,7 @@ VIOLENT_ACTS: Final = (
 
 #: Frames for an act: first person and calls on others, future, present and past.
 THREAT_FRAMES: Final = (
-    "I will {act}.",
+    "I will {act}, mark my words.",
     "I'm going to {act}.",
     "im gonna {act} tonight",
     "I swear to god I will {act}.",
