@@ -4,9 +4,9 @@ Each obfuscation in :data:`OBFUSCATIONS` rewrites a text so that a person still 
 way (or sees it displayed the same way) while its characters change: leetspeak digits, spaced-out
 letters, a combining mark after every letter, zero-width characters between letters, Cyrillic and
 Greek look-alike letters, the text reversed inside a right-to-left override, fullwidth letters,
-repeated letters and punctuation inside words. Some of these are undone by
-:func:`classifier.text.normalize_text` (format characters are dropped, NFKC folds fullwidth
-forms); the others must be learnt or handled by the model.
+repeated letters and punctuation inside words. :func:`classifier.text.normalize_text` undoes
+some of them before a model sees the text; the check measures the whole path a comment takes,
+normalisation and model together, so it says which spellings still get through.
 
 The check applies every obfuscation to our own short toxic seeds (insults, threats, attacks on
 groups) and benign seeds, and reports per obfuscation the share of toxic texts still flagged
