@@ -14,12 +14,20 @@ from typing import Final
 from training.datasets import (
     civil_comments,
     davidson,
+    dynahate,
     ethos,
     gab,
+    hatemoji,
+    hatexplain,
     implicit_hate,
     jigsaw_samples,
+    jigsaw_train,
+    mhs,
     olid,
+    sbic,
+    tweeteval_hate,
     vicomtech,
+    wikipedia_cat,
 )
 from training.datasets.base import DataDir, LabeledSet, Loader, Source, resolve_data_dir
 
@@ -43,6 +51,14 @@ SOURCES: Final = _by_name(
     implicit_hate.SOURCE,
     vicomtech.SOURCE,
     ethos.SOURCE,
+    jigsaw_train.SOURCE,
+    wikipedia_cat.SOURCE,
+    dynahate.SOURCE,
+    hatemoji.SOURCE,
+    hatexplain.SOURCE,
+    sbic.SOURCE,
+    mhs.SOURCE,
+    tweeteval_hate.SOURCE,
 )
 
 #: Every public set's loader, in the order rows are concatenated.
