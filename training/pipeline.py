@@ -136,12 +136,34 @@ def prepare_data(
     return PreparedData(root, raw, data, report, split_parts, splits)
 
 
-def _sample(data: LabeledSet, max_rows: int | None, seed: int = 0) -> LabeledSet:
-    """A fixed random sample of ``max_rows`` rows (all rows when ``None`` or enough)."""
+def _sample(
+    data: LabeledSet, max_rows: int | None, seed: int = 0, *, per_source: int | None = None
+) -> LabeledSet:
+    """A fixed random sample: at most ``per_source`` rows of each source, then at most
+    ``max_rows`` rows in all (``None``: no limit)."""
+    rng = np.random.default_rng(seed)
+    if per_source is not None:
+        keep: list[int] = []
+        sources = np.asarray(data.sources)
+        for source in sorted(set(data.sources)):
+            rows = np.flatnonzero(sources == source)
+            keep += (
+                rows[rng.permutation(len(rows))[:per_source]].tolist()
+                if len(rows) > per_source
+                else rows.tolist()
+            )
+        data = data.subset(np.sort(np.asarray(keep, dtype=np.intp)))
     if max_rows is None or len(data) <= max_rows:
         return data
-    rows = np.sort(np.random.default_rng(seed).permutation(len(data))[:max_rows])
+    rows = np.sort(rng.permutation(len(data))[:max_rows])
     return data.subset(rows)
+
+
+def training_rows(options: TrainOptions, prepared: PreparedData) -> LabeledSet:
+    """The training split as the options sample it (what the backend is trained on)."""
+    return _sample(
+        prepared.train, options.max_rows, options.seed, per_source=options.max_rows_per_source
+    )
 
 
 def score_texts(
@@ -337,6 +359,8 @@ class TrainOptions:
     text_column: str = "text"
     corrections: Sequence[Path] = ()
     max_rows: int | None = None
+    #: At most this many training rows of each source (a fixed sample), before ``max_rows``.
+    max_rows_per_source: int | None = None
     overwrite: bool = False
     anchor: bool = True
     progress: bool = True
@@ -361,7 +385,7 @@ class TrainOptions:
 
 
 def _train_backend(options: TrainOptions, prepared: PreparedData, log: Log) -> Any:
-    train = _sample(prepared.train, options.max_rows, options.seed)
+    train = training_rows(options, prepared)
     validation = prepared.validation
     if options.backend == "linear":
         from classifier.linear import train_linear
@@ -461,7 +485,7 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
     constant = [label for j, label in enumerate(LABELS) if not np.isnan(backend.constants[j])]
     notes = (
         f"Model `{version}` ({options.backend}), trained on "
-        f"{min(len(prepared.train), options.max_rows or len(prepared.train)):,} rows; "
+        f"{len(training_rows(options, prepared)):,} rows; "
         f"thresholds and calibration from {len(validation):,} validation rows; metrics on "
         f"{len(holdout):,} holdout rows."
         + (
@@ -495,9 +519,8 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
             "rows_per_source": split_counts(prepared.data, prepared.parts),
         },
         "max_train_rows": options.max_rows,
-        "train_label_counts": _sample(
-            prepared.train, options.max_rows, options.seed
-        ).label_counts(),
+        "max_train_rows_per_source": options.max_rows_per_source,
+        "train_label_counts": training_rows(options, prepared).label_counts(),
         "backend": backend.info,
         "constant_labels": constant,
         "train_seconds": round(train_seconds, 1),

@@ -74,6 +74,7 @@ def test_every_source_loads_quickly_with_the_documented_row_counts() -> None:
         "sbic": 4_666 + 4_691 - 1_252,  # posts only a minority found offensive dropped
         "mhs": 15_626,  # one row per comment: dev and test share 11,346
         "tweeteval_hate": 9_000 + 999 + 2_970,
+        "templates": 3_572,  # generated: training/augment.py
     }
     assert data.labels.dtype == np.float32
     assert data.labels.shape == (len(data), len(LABELS))
@@ -84,7 +85,8 @@ def test_severe_toxic_has_hundreds_of_known_positives(
     everything: LabeledSet, merged: LabeledSet
 ) -> None:
     counts = everything.label_counts()
-    assert counts["severe_toxic"]["positive"] == 340 + 1  # jigsaw_train and jigsaw_samples
+    # jigsaw_train, jigsaw_samples and the generated graphic threats
+    assert counts["severe_toxic"]["positive"] == 340 + 1 + 168
     assert merged.label_counts()["severe_toxic"]["positive"] >= 300
     for label in LABELS:
         assert counts[label]["positive"] >= 300, label

@@ -25,6 +25,7 @@ from training.datasets import (
     mhs,
     olid,
     sbic,
+    templates,
     tweeteval_hate,
     vicomtech,
     wikipedia_cat,
@@ -59,6 +60,7 @@ SOURCES: Final = _by_name(
     sbic.SOURCE,
     mhs.SOURCE,
     tweeteval_hate.SOURCE,
+    templates.SOURCE,
 )
 
 #: Every public set's loader, in the order rows are concatenated.

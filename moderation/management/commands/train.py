@@ -42,6 +42,11 @@ class Command(BaseCommand):
         parser.add_argument("--report", type=Path, help="report directory")
         parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
         parser.add_argument("--max-rows", type=int, help="train on a fixed sample of N rows")
+        parser.add_argument(
+            "--max-rows-per-source",
+            type=int,
+            help="train on at most N rows of each source (a fixed sample, before --max-rows)",
+        )
         parser.add_argument("--no-anchor", action="store_true", help="skip alt-profanity-check")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
@@ -106,6 +111,7 @@ class Command(BaseCommand):
             text_column=options["text_column"],
             corrections=options["corrections"],
             max_rows=options["max_rows"],
+            max_rows_per_source=options["max_rows_per_source"],
             overwrite=options["overwrite"],
             anchor=not options["no_anchor"],
             progress=options["verbosity"] > 0,
