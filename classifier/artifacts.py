@@ -116,6 +116,15 @@ class ModelManifest:
     format_version: int
     #: SHA-256 of each weight file, checked on load.
     files: dict[str, str] = field(default_factory=dict)
+    #: How the thresholds were chosen for real traffic: ``rule``, ``flag_precision``,
+    #: ``expected_flag_rate``, per-label ``auto_remove_thresholds`` (``None``: never remove
+    #: without a moderator) and per-label details. Empty for artifacts older than the policy.
+    policy: dict[str, Any] = field(default_factory=dict)
+
+    def auto_remove_thresholds(self) -> dict[str, float | None]:
+        """Per label, the recommended auto-remove threshold, or ``None`` (never)."""
+        recommended = self.policy.get("auto_remove_thresholds", {})
+        return {label: recommended.get(label) for label in LABELS}
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -146,6 +155,19 @@ class ModelManifest:
             isinstance(k, str) and isinstance(v, str) for k, v in files.items()
         ):
             raise ArtifactError(f"{where}: field 'files' must map file names to SHA-256 digests")
+        policy = raw.get("policy", {})
+        if not isinstance(policy, dict):
+            raise ArtifactError(f"{where}: field 'policy' must be an object")
+        removal = policy.get("auto_remove_thresholds", {})
+        if not isinstance(removal, dict) or not all(
+            value is None
+            or (isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1)
+            for value in removal.values()
+        ):
+            raise ArtifactError(
+                f"{where}: policy.auto_remove_thresholds must map labels to a number in [0, 1] "
+                "or null"
+            )
         thresholds: dict[str, float] = {}
         for label, value in raw["thresholds"].items():
             if not isinstance(value, int | float) or isinstance(value, bool):
@@ -162,6 +184,7 @@ class ModelManifest:
             created_at=raw["created_at"],
             format_version=raw["format_version"],
             files=dict(files),
+            policy=policy,
         )
 
     def check_compatible(self, *, where: str = "manifest") -> None:
@@ -494,8 +517,12 @@ def write_artifact(
     metrics: Mapping[str, Any],
     training_summary: Mapping[str, Any],
     overwrite: bool = False,
+    policy: Mapping[str, Any] | None = None,
 ) -> ModelManifest:
     """Write ``backend`` as an artifact directory at ``out_dir`` and return its manifest.
+
+    ``policy`` (JSON-able) records how the thresholds were chosen for real traffic, with the
+    per-label auto-remove recommendation (:attr:`ModelManifest.policy`).
 
     ``version`` defaults to ``"<backend>-<YYYYMMDD>-<first 8 hex of a hash of the weights>"``.
     ``thresholds`` are per-label flag thresholds in [0, 1]; a label without one gets
@@ -561,6 +588,7 @@ def write_artifact(
             created_at=now.isoformat(),
             format_version=FORMAT_VERSION,
             files={name: _sha256(staging / name) for name in written},
+            policy=_jsonable(policy or {}),
         )
         text = json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
         (staging / MANIFEST_NAME).write_text(text + "\n", encoding="utf-8")

@@ -36,6 +36,8 @@ from training.datasets import (
     resolve_data_dir,
 )
 from training.evaluate import POOLED, choose_thresholds, write_report
+from training.evasion import evasion_check, evasion_markdown
+from training.functional import functional_check, functional_markdown
 from training.identity import identity_check, identity_markdown
 from training.splits import (
     SPLIT_SALT,
@@ -46,6 +48,12 @@ from training.splits import (
     assign_splits,
     dedupe,
     split_counts,
+)
+from training.thresholds import (
+    DEFAULT_FLAG_PRECISION,
+    choose_policy,
+    natural_prevalence,
+    policy_markdown,
 )
 
 BACKENDS: Final = ("linear", "transformer")
@@ -255,10 +263,12 @@ def write_full_report(
     notes: str = "",
     anchor: bool = True,
     extra: dict[str, Any] | None = None,
+    policy: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Curves, confusion matrices, ``summary.md`` and ``metrics.json``; returns the metrics.
 
-    ``metrics.json`` holds the per-label/per-source metrics, the identity check, the anchor
+    ``metrics.json`` holds the per-label/per-source metrics, the threshold policy (when given),
+    the identity check, the functional suite and the evasion check at ``thresholds``, the anchor
     comparison (when alt-profanity-check is installed and ``anchor``) and ``extra``.
     """
     metrics = write_report(
@@ -271,13 +281,21 @@ def write_full_report(
         notes=notes,
     )
     identity = identity_check(predict_proba, thresholds)
-    sections = [identity_markdown(identity)]
+    functional = functional_check(predict_proba, thresholds)
+    evasion = evasion_check(predict_proba, thresholds)
+    sections = [identity_markdown(identity), functional_markdown(functional)]
+    sections.append(evasion_markdown(evasion))
     result: dict[str, Any] = {
         "split": "holdout",
-        "threshold_rule": "max F1 per label on the validation split",
+        "threshold_rule": policy["rule"] if policy else "the artifact's thresholds",
         **metrics,
         "identity_check": identity,
+        "functional_suite": functional,
+        "evasion": evasion,
     }
+    if policy:
+        result["policy"] = policy
+        sections.insert(0, "## Thresholds for natural traffic\n\n" + policy_markdown(policy))
     if anchor:
         anchor_raw = anchor_scores(holdout.texts)
         if anchor_raw is not None:
@@ -292,6 +310,29 @@ def write_full_report(
         json.dumps(_jsonable(result), indent=2, allow_nan=False) + "\n", encoding="utf-8"
     )
     return result
+
+
+def traffic_policy(
+    prepared: PreparedData, validation_scores: npt.ArrayLike, flag_precision: float
+) -> dict[str, Any]:
+    """Flag and auto-remove thresholds for natural traffic (:mod:`training.thresholds`).
+
+    Prevalence comes from the natural-prevalence rows of the training and validation splits
+    (never the holdout); the thresholds from the validation split. Labels the validation split
+    cannot support keep the best-F1 threshold.
+    """
+    validation = prepared.validation
+    seen = prepared.train.labels, prepared.validation.labels
+    natural = list(prepared.train.natural) + list(validation.natural)
+    prevalence = natural_prevalence(np.concatenate(seen), natural)
+    return choose_policy(
+        validation.labels,
+        validation_scores,
+        validation.natural,
+        prevalence=prevalence,
+        flag_precision=flag_precision,
+        fallback=choose_thresholds(validation.labels, np.asarray(validation_scores)),
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -342,6 +383,7 @@ def evaluate_model(
         f"rows of {prepared.data_dir.name}; thresholds from the artifact.",
         anchor=anchor,
         extra={"scoring_seconds": round(seconds, 2), "rows_per_second": len(holdout) / seconds},
+        policy=dict(model.manifest.policy) or None,
     )
     return metrics, target
 
@@ -364,6 +406,8 @@ class TrainOptions:
     overwrite: bool = False
     anchor: bool = True
     progress: bool = True
+    #: Flag thresholds are chosen for this precision on natural traffic (training.thresholds).
+    flag_precision: float = DEFAULT_FLAG_PRECISION
     # linear
     word_max_features: int = 50_000
     char_max_features: int = 100_000
@@ -472,7 +516,8 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
     val_scores = score_texts(
         backend.predict_proba, validation.texts, progress=options.progress, desc="validation"
     )
-    thresholds = choose_thresholds(validation.labels, val_scores)
+    policy = traffic_policy(prepared, val_scores, options.flag_precision)
+    thresholds = dict(policy["flag_thresholds"])
     score_started = time.perf_counter()
     holdout_scores = score_texts(
         backend.predict_proba, holdout.texts, progress=options.progress, desc="holdout"
@@ -504,6 +549,7 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
         notes=notes,
         anchor=options.anchor,
         extra={"holdout_rows_per_second": len(holdout) / max(holdout_seconds, 1e-9)},
+        policy=policy,
     )
     sources = sorted(set(prepared.raw.sources))
     training_summary: dict[str, Any] = {
@@ -537,6 +583,7 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
         backend,
         version=version,
         thresholds=thresholds,
+        policy=policy,
         metrics=manifest_metrics,
         training_summary=training_summary,
         overwrite=options.overwrite,

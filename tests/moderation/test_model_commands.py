@@ -134,7 +134,18 @@ def test_train_then_evaluate_a_linear_model_on_user_data(db: None, tmp_path: Pat
     assert metrics["identity_check"]["sentences"] > 100
     assert (report / "roc_toxic.png").is_file()
     assert (report / "summary.md").is_file()
-    assert "Identity-term check" in (report / "summary.md").read_text()
+    summary = (report / "summary.md").read_text()
+    assert "Identity-term check" in summary
+    # The functional suite and the evasion check run at the shipped thresholds, by function.
+    assert metrics["functional_suite"]["cases"] >= 400
+    assert set(metrics["functional_suite"]["per_function"]) >= {"threat_direct", "negated_hate"}
+    assert metrics["functional_suite"]["sha256"] in summary
+    assert "leetspeak" in metrics["evasion"]["per_obfuscation"]
+    # User data has no natural-prevalence rows: the policy says so and keeps best-F1 thresholds.
+    policy = model.manifest.policy
+    assert policy["natural_validation_rows"] == 0
+    assert set(policy["auto_remove_thresholds"]) == set(model.manifest.thresholds)
+    assert policy["flag_thresholds"] == pytest.approx(model.manifest.thresholds, abs=1e-4)
 
     evaluated = tmp_path / "evaluated"
     message = run(

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from training.thresholds import DEFAULT_FLAG_PRECISION
+
 
 class Command(BaseCommand):
     help = (
@@ -42,6 +44,13 @@ class Command(BaseCommand):
         parser.add_argument("--report", type=Path, help="report directory")
         parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
         parser.add_argument("--max-rows", type=int, help="train on a fixed sample of N rows")
+        parser.add_argument(
+            "--flag-precision",
+            type=float,
+            default=DEFAULT_FLAG_PRECISION,
+            help="choose flag thresholds for this precision on natural traffic "
+            f"(default {DEFAULT_FLAG_PRECISION})",
+        )
         parser.add_argument(
             "--max-rows-per-source",
             type=int,
@@ -100,6 +109,10 @@ class Command(BaseCommand):
                 source_weights[name.strip()] = float(value)
             except ValueError:
                 raise CommandError(f"--source-weight needs SOURCE=WEIGHT, got {item!r}") from None
+        if not 0.0 < options["flag_precision"] < 1.0:
+            raise CommandError(
+                f"--flag-precision must be in (0, 1), got {options['flag_precision']}"
+            )
         train_options = TrainOptions(
             source_weights=source_weights,
             backend=options["backend"],
@@ -112,6 +125,7 @@ class Command(BaseCommand):
             corrections=options["corrections"],
             max_rows=options["max_rows"],
             max_rows_per_source=options["max_rows_per_source"],
+            flag_precision=options["flag_precision"],
             overwrite=options["overwrite"],
             anchor=not options["no_anchor"],
             progress=options["verbosity"] > 0,
