@@ -250,7 +250,9 @@ _pool_model: Any = None
 _pool_platform: Any = None
 
 
-def _pool_init(artifact: str, thresholds: dict[str, float], remove_at: float, ready: Any) -> None:
+def _pool_init(
+    artifact: str, thresholds: dict[str, float], remove_at: dict[str, float], ready: Any
+) -> None:
     global _pool_model, _pool_platform
     import django
 
@@ -264,7 +266,7 @@ def _pool_init(artifact: str, thresholds: dict[str, float], remove_at: float, re
         from django.conf import settings
 
         torch.set_num_threads(settings.WORKER_TORCH_THREADS)  # as a worker process does
-    _pool_platform = Platform(flag_thresholds=thresholds, auto_remove_threshold=remove_at)
+    _pool_platform = Platform(flag_thresholds=thresholds, auto_remove_thresholds=remove_at)
     _pool_model.predict_proba(["warm up the vectorisers"])
     ready.wait()  # every process has its model before the first batch is timed
 
@@ -299,7 +301,7 @@ def model_only_rate(
     init_args = (
         str(artifact),
         dict(platform.flag_thresholds),
-        platform.auto_remove_threshold,
+        dict(platform.auto_remove_thresholds),
         ready,
     )
     with context.Pool(processes, initializer=_pool_init, initargs=init_args) as pool:
