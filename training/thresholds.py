@@ -23,7 +23,6 @@ without a moderator.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -97,7 +96,7 @@ def _lowest_reaching(
     return int(found[0]) if len(found) else None
 
 
-def natural_prevalence(labels: npt.ArrayLike, natural: Sequence[bool]) -> dict[str, float]:
+def natural_prevalence(labels: npt.ArrayLike, natural: npt.ArrayLike) -> dict[str, float]:
     """Per label, the positive share among natural-prevalence rows where the label is known."""
     y = np.asarray(labels, dtype=np.float64)
     rows = np.asarray(natural, dtype=bool)
@@ -112,7 +111,7 @@ def natural_prevalence(labels: npt.ArrayLike, natural: Sequence[bool]) -> dict[s
 def choose_policy(
     labels: npt.ArrayLike,
     scores: npt.ArrayLike,
-    natural: Sequence[bool],
+    natural: npt.ArrayLike,
     *,
     prevalence: dict[str, float],
     flag_precision: float = DEFAULT_FLAG_PRECISION,
