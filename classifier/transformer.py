@@ -51,6 +51,9 @@ HEAD_FILE: Final = "transformer_head.json"
 #: At most this many occlusion units per text (so at most this many + 1 model calls).
 MAX_OCCLUSION_UNITS: Final = 32
 QUANTIZATIONS: Final = (None, "dynamic-int8")
+#: How weights are stored: float16 halves the artifact; the weights are rounded to float16 when
+#: the backend is built, so what is evaluated is exactly what is stored.
+WEIGHTS_DTYPES: Final = ("float32", "float16")
 
 _N_LABELS: Final = len(LABELS)
 FloatMatrix = npt.NDArray[np.float32]
@@ -98,11 +101,19 @@ class TransformerBackend:
         batch_size: int = 32,
         quantization: str | None = None,
         info: Mapping[str, Any] | None = None,
+        weights_dtype: str = "float32",
     ) -> None:
+        if weights_dtype not in WEIGHTS_DTYPES:
+            raise ValueError(
+                f"weights_dtype must be one of {WEIGHTS_DTYPES}, got {weights_dtype!r}"
+            )
         if quantization not in QUANTIZATIONS:
             raise ValueError(f"quantization must be one of {QUANTIZATIONS}, got {quantization!r}")
         if not 0 <= stride < max_length - 2:
             raise ValueError("stride must be in [0, max_length - 2)")
+        self.weights_dtype = weights_dtype
+        if weights_dtype == "float16":
+            model = model.half().float()  # round once: scored and stored weights are the same
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.calibration: FloatMatrix = np.asarray(calibration, dtype=np.float32).reshape(
@@ -225,6 +236,8 @@ class TransformerBackend:
             "stride": self.stride,
             "batch_size": self.batch_size,
             "quantization": self.quantization,
+            # Only when not the default, so float32 artifacts keep their version hash.
+            **({"weights_dtype": self.weights_dtype} if self.weights_dtype != "float32" else {}),
         }
 
     def write_files(self, directory: Path) -> list[str]:
@@ -240,7 +253,12 @@ class TransformerBackend:
         if config is None:
             raise TypeError("the model has no Hugging Face config to save")
         config.save_pretrained(weights_dir)
-        save_model(self.model, str(weights_dir / WEIGHTS_FILE))
+        if self.weights_dtype == "float16":
+            import copy
+
+            save_model(copy.deepcopy(self.model).half(), str(weights_dir / WEIGHTS_FILE))
+        else:
+            save_model(self.model, str(weights_dir / WEIGHTS_FILE))
         self.tokenizer.save_pretrained(weights_dir)
         head = {
             **self._head_settings(),
@@ -289,6 +307,7 @@ class TransformerBackend:
             batch_size=int(head.get("batch_size", 32)),
             quantization=chosen if isinstance(chosen, str) else None,
             info=head.get("info", {}),
+            weights_dtype=str(head.get("weights_dtype", "float32")),
         )
 
 
@@ -583,3 +602,18 @@ def train_transformer(
         "parameters": sum(p.numel() for p in model.parameters()),
     }
     return backend
+
+
+# --- artifact files (registered in classifier.registry) ---------------------------------------
+
+
+def weights_hash(backend: TransformerBackend) -> str:
+    return backend.weights_hash()
+
+
+def write_artifact_files(backend: TransformerBackend, directory: Path) -> list[str]:
+    return backend.write_files(directory)
+
+
+def read_artifact_files(model_dir: Path) -> TransformerBackend:
+    return TransformerBackend.read(model_dir)

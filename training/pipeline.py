@@ -55,12 +55,12 @@ from training.thresholds import (
     natural_prevalence,
     policy_markdown,
 )
+from training.trainers import TRAINERS
 
-BACKENDS: Final = ("linear", "transformer")
+BACKENDS: Final = tuple(TRAINERS)
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_OUT_ROOT: Final = PROJECT_ROOT / "var" / "models"
 DEFAULT_REPORTS_DIR: Final = PROJECT_ROOT / "reports"
-DEFAULT_CHECKPOINT_DIR: Final = PROJECT_ROOT / "var" / "checkpoints"
 #: Texts per model call when scoring a split.
 SCORING_BATCH: Final = 64
 #: The anchor model's source data: its Davidson figure is reported but not compared.
@@ -424,64 +424,23 @@ class TrainOptions:
     stride: int | None = None
     lora: bool = False
     quantize: str | None = None
+    #: "float16" stores the transformer's weights at half the size (rounded before evaluation).
+    weights_dtype: str = "float32"
     checkpoint_dir: Path | None = None
     seed: int = 0
+    # cascade: each stage loaded from an artifact when given, trained otherwise
+    cascade_first: Path | None = None
+    cascade_second: Path | None = None
+    #: At most this share of each label's validation positives may be settled by the first stage.
+    cascade_max_settled: float = 0.01
 
 
 def _train_backend(options: TrainOptions, prepared: PreparedData, log: Log) -> Any:
-    train = training_rows(options, prepared)
-    validation = prepared.validation
-    if options.backend == "linear":
-        from classifier.linear import train_linear
-
-        return train_linear(
-            train.texts,
-            train.labels,
-            validation=(validation.texts, validation.labels),
-            progress=options.progress,
-            random_state=options.seed,
-            word_max_features=options.word_max_features,
-            char_max_features=options.char_max_features,
-            c=options.c,
-            sample_weight=[options.source_weights.get(s, 1.0) for s in train.sources]
-            if options.source_weights
-            else None,
-            log=log,
-        )
-    if options.backend == "transformer":
-        from classifier.transformer import TransformerBackend, train_transformer
-
-        checkpoint = options.checkpoint_dir or DEFAULT_CHECKPOINT_DIR / "transformer"
-        backend = train_transformer(
-            train.texts,
-            train.labels,
-            validation=(validation.texts, validation.labels),
-            base_model=options.base_model,
-            epochs=options.epochs,
-            batch_size=options.batch_size,
-            learning_rate=options.learning_rate,
-            max_length=options.max_length,
-            stride=options.max_length // 4 if options.stride is None else options.stride,
-            lora=options.lora,
-            seed=options.seed,
-            checkpoint_dir=checkpoint,
-            progress=options.progress,
-            log=log,
-        )
-        if options.quantize:
-            backend = TransformerBackend(
-                backend.model,
-                backend.tokenizer,
-                calibration=backend.calibration,
-                constants=backend.constants,
-                max_length=backend.max_length,
-                stride=backend.stride,
-                batch_size=backend.batch_size,
-                quantization=options.quantize,
-                info=backend.info,
-            )
-        return backend
-    raise ValueError(f"unknown backend {options.backend!r}; choose from {BACKENDS}")
+    if options.backend not in TRAINERS:
+        raise ValueError(f"unknown backend {options.backend!r}; choose from {BACKENDS}")
+    return TRAINERS[options.backend](
+        options, training_rows(options, prepared), prepared.validation, log
+    )
 
 
 def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:

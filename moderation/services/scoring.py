@@ -186,13 +186,13 @@ def _explain(
     cannot explain, or an error while explaining, leaves them empty and is logged.
     """
     digests = list(wanted)
+    if not model.can_explain:
+        return  # this backend has no explanations
     try:
         found = model.explain_many(
             [texts[digest] for digest in digests],
             labels_per_text=[sorted(wanted[digest]) for digest in digests],
         )
-    except TypeError:
-        return  # this backend has no explanations
     except Exception:
         logger.exception("Explaining %d text(s) failed; scores are kept.", len(digests))
         return

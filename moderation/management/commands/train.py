@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from training.thresholds import DEFAULT_FLAG_PRECISION
+from training.trainers import TRAINERS
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--backend", choices=["linear", "transformer"], default="linear")
+        parser.add_argument("--backend", choices=sorted(TRAINERS), default="linear")
         parser.add_argument("--data", type=Path, help="data directory (default ../shared/data)")
         parser.add_argument(
             "--sources", help="comma-separated public sets to use (default: all); '' for none"
@@ -85,6 +86,26 @@ class Command(BaseCommand):
             "--quantize", choices=["dynamic-int8"], help="transformer: int8 linear layers"
         )
         parser.add_argument(
+            "--weights-dtype",
+            choices=["float32", "float16"],
+            default="float32",
+            help="transformer: store weights as float16 (half the size; rounded before "
+            "evaluation, so the report measures what is stored)",
+        )
+        parser.add_argument(
+            "--cascade-first", type=Path, help="cascade: the first stage's artifact (linear)"
+        )
+        parser.add_argument(
+            "--cascade-second", type=Path, help="cascade: the second stage's artifact"
+        )
+        parser.add_argument(
+            "--cascade-max-settled",
+            type=float,
+            default=0.01,
+            help="cascade: at most this share of each label's validation positives may be "
+            "settled by the first stage (default 0.01)",
+        )
+        parser.add_argument(
             "--checkpoint-dir",
             type=Path,
             help="transformer: where to keep the resumable state (default var/checkpoints/)",
@@ -139,6 +160,10 @@ class Command(BaseCommand):
             quantize=options["quantize"],
             checkpoint_dir=options["checkpoint_dir"],
             seed=options["seed"],
+            weights_dtype=options["weights_dtype"],
+            cascade_first=options["cascade_first"],
+            cascade_second=options["cascade_second"],
+            cascade_max_settled=options["cascade_max_settled"],
         )
         say = (
             (lambda message: tqdm.write(message, file=self.stderr))
