@@ -311,6 +311,10 @@ class TransformerBackend:
         )
 
 
+class CheckpointError(ValueError):
+    """A training checkpoint cannot be resumed from (damaged or half-written files)."""
+
+
 def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
     """A copy of ``model`` with int8 weights in its linear layers (activations stay float)."""
     import copy
@@ -495,14 +499,38 @@ def train_transformer(
     if checkpoint_dir is not None:
         state_file = checkpoint_dir / "progress.json"
         if state_file.is_file():
-            state = json.loads(state_file.read_text())
+            try:
+                state = json.loads(state_file.read_text())
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise CheckpointError(
+                    f"the checkpoint in {checkpoint_dir} is damaged ({state_file.name}: {exc}); "
+                    "delete that directory to start over, or pass another one"
+                ) from exc
             if state.get("key") == key:
-                load_model(model, str(checkpoint_dir / "model.safetensors"), strict=True)
-                trainer_state = torch.load(checkpoint_dir / "trainer.pt", weights_only=True)
-                optimizer.load_state_dict(trainer_state["optimizer"])
-                scheduler.load_state_dict(trainer_state["scheduler"])
-                torch.set_rng_state(trainer_state["torch_rng"])
-                done = int(state["step"])
+                try:
+                    from safetensors import safe_open
+
+                    with safe_open(str(checkpoint_dir / "model.safetensors"), "pt") as weights:
+                        saved_step = (weights.metadata() or {}).get("step")
+                    trainer_state = torch.load(checkpoint_dir / "trainer.pt", weights_only=True)
+                    # Checkpoints written before files recorded their step carry none.
+                    recorded = (saved_step, trainer_state.get("step"))
+                    steps_saved = {str(v) for v in recorded if v is not None}
+                    if steps_saved - {str(state["step"])}:
+                        raise ValueError(
+                            f"its files are from steps {sorted(steps_saved)}, its progress says "
+                            f"{state['step']}"
+                        )
+                    load_model(model, str(checkpoint_dir / "model.safetensors"), strict=True)
+                    optimizer.load_state_dict(trainer_state["optimizer"])
+                    scheduler.load_state_dict(trainer_state["scheduler"])
+                    torch.set_rng_state(trainer_state["torch_rng"])
+                    done = int(state["step"])
+                except Exception as exc:  # a damaged file: say which, never train on half of it
+                    raise CheckpointError(
+                        f"the checkpoint in {checkpoint_dir} is damaged ({type(exc).__name__}: "
+                        f"{exc}); delete that directory to start over, or pass another one"
+                    ) from exc
                 say(f"resuming from checkpoint at step {done}/{steps}")
             else:
                 say("checkpoint is from other data or settings; starting over")
@@ -511,16 +539,23 @@ def train_transformer(
         if checkpoint_dir is None:
             return
         checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        save_model(model, str(checkpoint_dir / "model.safetensors"))
+        # Each file is written under a temporary name and moved into place, and each records
+        # its step, so a run killed while saving leaves files that resume or a clear error.
+        save_model(model, str(checkpoint_dir / "model.safetensors.tmp"), {"step": str(step)})
         torch.save(
             {
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),
                 "torch_rng": torch.get_rng_state(),
+                "step": step,
             },
-            checkpoint_dir / "trainer.pt",
+            checkpoint_dir / "trainer.pt.tmp",
         )
-        (checkpoint_dir / "progress.json").write_text(json.dumps({"key": key, "step": step}))
+        for name in ("model.safetensors", "trainer.pt"):
+            (checkpoint_dir / f"{name}.tmp").replace(checkpoint_dir / name)
+        progress = checkpoint_dir / "progress.json.tmp"
+        progress.write_text(json.dumps({"key": key, "step": step}))
+        progress.replace(checkpoint_dir / "progress.json")
 
     pad = int(tokenizer.pad_token_id or 0)
     flat = [batch for epoch_plan in plan for batch in epoch_plan]

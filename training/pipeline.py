@@ -58,6 +58,8 @@ from training.thresholds import (
 from training.trainers import TRAINERS
 
 BACKENDS: Final = tuple(TRAINERS)
+#: Sources made by the project itself, not read from the data directory.
+GENERATED_SOURCES: Final = frozenset({"templates"})
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_OUT_ROOT: Final = PROJECT_ROOT / "var" / "models"
 DEFAULT_REPORTS_DIR: Final = PROJECT_ROOT / "reports"
@@ -121,9 +123,23 @@ def prepare_data(
         unknown = [name for name in names if name not in LOADERS]
         if unknown:
             raise KeyError(f"unknown data sources {unknown}; known: {list(LOADERS)}")
+        missing: list[str] = []
         for name in names:
-            parts.append(LOADERS[name](root))
+            try:
+                parts.append(LOADERS[name](root))
+            except FileNotFoundError:
+                if sources is not None:  # asked for by name: its files must be there
+                    raise FileNotFoundError(f"data set {name!r} not found in {root}") from None
+                missing.append(name)
+                continue
             log(f"loaded {name}: {len(parts[-1]):,} rows")
+        if missing:
+            log(f"not in {root}: {', '.join(missing)}")
+        if not any(part.sources and part.sources[0] not in GENERATED_SOURCES for part in parts):
+            raise FileNotFoundError(
+                f"no known data set in {root}; expected folders of the sets listed in "
+                f"../shared/data/README.md ({', '.join(sorted(set(LOADERS) - GENERATED_SOURCES))})"
+            )
     for path in labeled_files:
         parts.append(load_labeled_file(path, text_column=text_column))
         log(f"loaded {path.name}: {len(parts[-1]):,} rows")

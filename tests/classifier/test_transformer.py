@@ -273,3 +273,29 @@ def test_gates_settle_at_most_the_stated_share_of_positives() -> None:
     assert (toxic_positive < gates[TOXIC]).mean() <= 0.05
     assert (toxic_positive < gates[TOXIC]).sum() == 10
     assert gates[LABELS.index("threat")] == 0.0
+
+
+def test_a_damaged_checkpoint_is_a_clear_error_not_a_half_trained_model(
+    tmp_path: Path, tiny_base: Path
+) -> None:
+    from classifier.transformer import CheckpointError
+
+    checkpoint = tmp_path / "checkpoint"
+    _train(tiny_base, epochs=2, checkpoint_dir=checkpoint)
+    assert not list(checkpoint.glob("*.tmp"))
+    weights = checkpoint / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])  # killed mid-write
+    with pytest.raises(CheckpointError, match="damaged"):
+        _train(tiny_base, epochs=2, checkpoint_dir=checkpoint)
+    # Files from two different saves (a kill between the moves) are refused the same way.
+    _train(tiny_base, epochs=2, checkpoint_dir=tmp_path / "other")
+    progress = json.loads((checkpoint / "progress.json").read_text())
+    (checkpoint / "progress.json").write_text(json.dumps({**progress, "step": 4}))
+    (checkpoint / "model.safetensors").write_bytes(
+        (tmp_path / "other" / "model.safetensors").read_bytes()
+    )
+    with pytest.raises(CheckpointError, match="steps"):
+        _train(tiny_base, epochs=2, checkpoint_dir=checkpoint)
+    (checkpoint / "progress.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match=r"progress\.json"):
+        _train(tiny_base, epochs=2, checkpoint_dir=checkpoint)

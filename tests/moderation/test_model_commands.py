@@ -249,6 +249,13 @@ def test_a_transformer_version_scores_comments_in_the_pipeline(
 def test_train_and_evaluate_refuse_bad_arguments(db: None, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="not found"):
         run("train", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "m"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CommandError, match="no known data set in"):
+        run("train", "--data", str(empty), "--out", str(tmp_path / "m"))
+    with pytest.raises(CommandError, match="'olid' not found"):
+        run("train", "--data", str(empty), "--sources", "olid", "--out", str(tmp_path / "m"))
+    assert not (tmp_path / "m").exists()
     with pytest.raises(CommandError, match="File not found"):
         run("train", "--labeled-file", str(tmp_path / "none.csv"))
     with pytest.raises(CommandError, match="model directory not found"):
