@@ -122,9 +122,11 @@ def functional_check(
     """Score every case and summarise per function (JSON-able).
 
     A comment is flagged when any label's score is at or above its threshold (0.5 where
-    ``thresholds`` lacks the label). A harmful case passes when it is flagged and every label it
-    names is among the flagged ones; a benign case passes when nothing is flagged. Per function:
-    ``accuracy`` (share passed), ``flag_rate`` and up to ``failures`` failing cases. Overall:
+    ``thresholds`` lacks the label). A harmful case passes when it is flagged (any label: the
+    moderator sees it); a benign case passes when nothing is flagged. Per function: ``accuracy``
+    (share passed), ``flag_rate``, for harmful functions ``label_accuracy`` (share flagged with
+    every label the case names, e.g. ``threat`` for a threat) and up to ``failures`` failing
+    cases. Overall:
     ``accuracy`` over cases, ``mean_function_accuracy`` (every function weighs the same) and the
     ``worst_function``. ``cases`` defaults to the frozen suite (hash checked).
     """
@@ -135,9 +137,7 @@ def functional_check(
     passed: list[bool] = []
     for i, case in enumerate(suite):
         if case.harmful:
-            passed.append(
-                bool(flagged[i].any()) and all(flagged[i, LABELS.index(x)] for x in case.labels)
-            )
+            passed.append(bool(flagged[i].any()))
         else:
             passed.append(not flagged[i].any())
     per_function: dict[str, Any] = {}
@@ -153,6 +153,11 @@ def functional_check(
             "passed": len(rows) - len(failing),
             "accuracy": (len(rows) - len(failing)) / len(rows),
             "flag_rate": float(flagged[rows].any(axis=1).mean()),
+            "label_accuracy": float(
+                np.mean([all(flagged[i, LABELS.index(x)] for x in suite[i].labels) for i in rows])
+            )
+            if harmful
+            else None,
             "failures": [
                 {
                     "id": suite[i].id,
@@ -185,7 +190,8 @@ def functional_markdown(result: Mapping[str, Any]) -> str:
         "",
         f"{result['cases']} hand-written cases over {result['functions']} functions "
         f"(`{result['suite']}`, SHA-256 `{result['sha256'] or '-'}`). A harmful case passes when "
-        "it is flagged with the labels it names; a benign case passes when nothing is flagged.",
+        "it is flagged (on any label); a benign case passes when nothing is flagged. *With its "
+        "labels* is the share of harmful cases flagged with every label the case names.",
         "",
         f"Accuracy {result['accuracy']:.3f}; mean over functions "
         f"{result['mean_function_accuracy']:.3f}.",
@@ -195,14 +201,15 @@ def functional_markdown(result: Mapping[str, Any]) -> str:
         lines.append(f"Worst function: {worst['function']} ({worst['accuracy']:.3f}).")
     lines += [
         "",
-        "| function | expected | cases | accuracy | flagged | tests |",
-        "|---|---|---:|---:|---:|---|",
+        "| function | expected | cases | accuracy | flagged | with its labels | tests |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
     for name, m in result["per_function"].items():
         expected = FLAG if m["harmful"] else ALLOW
+        with_labels = "-" if m.get("label_accuracy") is None else f"{m['label_accuracy']:.3f}"
         lines.append(
             f"| {name} | {expected} | {m['cases']} | {m['accuracy']:.3f} | "
-            f"{m['flag_rate']:.3f} | {m['description']} |"
+            f"{m['flag_rate']:.3f} | {with_labels} | {m['description']} |"
         )
     failing = [(name, f) for name, m in result["per_function"].items() for f in m["failures"]]
     if failing:

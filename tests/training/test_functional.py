@@ -119,7 +119,7 @@ def test_accuracy_per_function_and_overall_for_a_known_scorer() -> None:
     scorer = _scorer(
         {
             "i will hurt you": ["toxic", "threat"],  # pass
-            "you are next": ["toxic"],  # flagged, but not as a threat: fail
+            "you are next": ["toxic"],  # flagged, but not as a threat: passes, label missed
             "watch out": ["threat"],  # pass
             "you idiot": ["insult"],  # pass (no labels required)
             "good game": ["toxic"],  # false positive: fail
@@ -127,14 +127,16 @@ def test_accuracy_per_function_and_overall_for_a_known_scorer() -> None:
     )
     result = functional_check(scorer, THRESHOLDS, cases=cases)
     per = result["per_function"]
-    assert per["threat_direct"]["accuracy"] == pytest.approx(0.5)
+    assert per["threat_direct"]["accuracy"] == pytest.approx(0.75)
     assert per["threat_direct"]["flag_rate"] == pytest.approx(0.75)
+    assert per["threat_direct"]["label_accuracy"] == pytest.approx(0.5)
     assert per["insult_person"]["accuracy"] == pytest.approx(0.5)
     assert per["benign_plain"]["accuracy"] == pytest.approx(0.5)
-    assert result["accuracy"] == pytest.approx(4 / 8)
-    assert result["mean_function_accuracy"] == pytest.approx(0.5)
-    assert {f["id"] for f in per["threat_direct"]["failures"]} == {"t2", "t4"}
-    assert per["threat_direct"]["failures"][0]["flagged"] == ["toxic"]
+    assert per["benign_plain"]["label_accuracy"] is None
+    assert result["accuracy"] == pytest.approx(5 / 8)
+    assert result["mean_function_accuracy"] == pytest.approx((0.75 + 0.5 + 0.5) / 3)
+    assert {f["id"] for f in per["threat_direct"]["failures"]} == {"t4"}
+    assert per["threat_direct"]["failures"][0]["flagged"] == []
     assert per["benign_plain"]["failures"][0]["id"] == "b2"
     assert result["functions"] == 3
 
