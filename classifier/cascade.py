@@ -70,6 +70,11 @@ class CascadeBackend:
         self.scored = 0
         self.escalated = 0
 
+    @property
+    def constants(self) -> npt.NDArray[np.float32]:
+        """The second stage's constant priors (NaN where a label is trained)."""
+        return np.asarray(getattr(self.second, "constants", np.full(_N_LABELS, np.nan)))
+
     def settled(self, first_scores: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
         """Rows the first model settles as benign."""
         return np.asarray((first_scores < self.gates[None, :]).all(axis=1))

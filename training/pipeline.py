@@ -454,9 +454,7 @@ class TrainOptions:
 def _train_backend(options: TrainOptions, prepared: PreparedData, log: Log) -> Any:
     if options.backend not in TRAINERS:
         raise ValueError(f"unknown backend {options.backend!r}; choose from {BACKENDS}")
-    return TRAINERS[options.backend](
-        options, training_rows(options, prepared), prepared.validation, log
-    )
+    return TRAINERS[options.backend](options, prepared, log)
 
 
 def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:

@@ -1,10 +1,10 @@
 """How each registered backend is trained: one function per name in :data:`TRAINERS`.
 
-Every trainer takes the run's options, the (sampled) training rows and the validation rows, and
-returns a backend that :func:`classifier.artifacts.write_artifact` can store. ``manage.py train``
-and ``retrain`` offer exactly the names registered here, so a new backend is trained by adding
-its function and one line below (and its artifact files by one line in
-:mod:`classifier.registry`).
+Every trainer takes the run's options and the prepared (deduplicated, split) data, samples its
+training rows as the options say, and returns a backend that
+:func:`classifier.artifacts.write_artifact` can store. ``manage.py train`` and ``retrain`` offer
+exactly the names registered here, so a new backend is trained by adding its function and one
+line below (and its artifact files by one line in :mod:`classifier.registry`).
 """
 
 from __future__ import annotations
@@ -13,23 +13,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from training.datasets import LabeledSet
-
 if TYPE_CHECKING:
-    from training.pipeline import TrainOptions
+    from training.pipeline import PreparedData, TrainOptions
 
 Log = Callable[[str], None]
-Trainer = Callable[["TrainOptions", LabeledSet, LabeledSet, Log], Any]
+Trainer = Callable[["TrainOptions", "PreparedData", Log], Any]
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT_DIR: Final = PROJECT_ROOT / "var" / "checkpoints"
 
 
-def train_linear_backend(
-    options: TrainOptions, train: LabeledSet, validation: LabeledSet, log: Log
-) -> Any:
+def train_linear_backend(options: TrainOptions, prepared: PreparedData, log: Log) -> Any:
     from classifier.linear import train_linear
+    from training.pipeline import training_rows
 
+    train, validation = training_rows(options, prepared), prepared.validation
     return train_linear(
         train.texts,
         train.labels,
@@ -46,11 +44,11 @@ def train_linear_backend(
     )
 
 
-def train_transformer_backend(
-    options: TrainOptions, train: LabeledSet, validation: LabeledSet, log: Log
-) -> Any:
+def train_transformer_backend(options: TrainOptions, prepared: PreparedData, log: Log) -> Any:
     from classifier.transformer import TransformerBackend, train_transformer
+    from training.pipeline import training_rows
 
+    train, validation = training_rows(options, prepared), prepared.validation
     checkpoint = options.checkpoint_dir or DEFAULT_CHECKPOINT_DIR / "transformer"
     backend = train_transformer(
         train.texts,
@@ -84,24 +82,29 @@ def train_transformer_backend(
     return backend
 
 
-def train_cascade_backend(
-    options: TrainOptions, train: LabeledSet, validation: LabeledSet, log: Log
-) -> Any:
+def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Log) -> Any:
     """The first stage (a linear model) and the second (a transformer), each loaded from
     ``options.cascade_first`` / ``cascade_second`` when given and trained otherwise; the gates
-    come from the first stage's validation scores (:func:`classifier.cascade.choose_gates`)."""
+    come from the first stage's validation scores (:func:`classifier.cascade.choose_gates`).
+
+    The first stage trains on every training row (it is cheap); ``max_rows_per_source`` and
+    ``max_rows`` sample the second stage's rows only."""
+    import dataclasses
+
     from classifier.artifacts import load_model
     from classifier.cascade import CascadeBackend, choose_gates
 
-    def stage(path: Path | None, trainer: Trainer, what: str) -> Any:
+    def stage(path: Path | None, trainer: Trainer, what: str, stage_options: Any) -> Any:
         if path is not None:
             log(f"cascade {what} stage: {path}")
             return load_model(path).backend
         log(f"cascade {what} stage: training it")
-        return trainer(options, train, validation, log)
+        return trainer(stage_options, prepared, log)
 
-    first = stage(options.cascade_first, train_linear_backend, "first")
-    second = stage(options.cascade_second, train_transformer_backend, "second")
+    everything = dataclasses.replace(options, max_rows=None, max_rows_per_source=None)
+    first = stage(options.cascade_first, train_linear_backend, "first", everything)
+    second = stage(options.cascade_second, train_transformer_backend, "second", options)
+    validation = prepared.validation
     first_scores = first.predict_proba(validation.texts)
     gates = choose_gates(
         first_scores, validation.labels, max_settled_positives=options.cascade_max_settled

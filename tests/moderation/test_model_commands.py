@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -170,17 +170,22 @@ def test_train_then_evaluate_a_linear_model_on_user_data(db: None, tmp_path: Pat
 
 
 def train_tiny_transformer(
-    tmp_path: Path, *, epochs: int, learning_rate: float | None = None
+    tmp_path: Path,
+    *,
+    epochs: int,
+    learning_rate: float | None = None,
+    backend: str = "transformer",
+    extra: Sequence[str] = (),
 ) -> Path:
     """`manage.py train --backend transformer` on a tiny local base model; the artifact dir."""
     from tests.classifier.tiny_transformer import build_tiny_base
 
     out = tmp_path / "model"
-    extra = ["--learning-rate", str(learning_rate)] if learning_rate is not None else []
+    extra = [*extra, *(["--learning-rate", str(learning_rate)] if learning_rate else [])]
     run(
         "train",
         "--backend",
-        "transformer",
+        backend,
         "--base-model",
         str(build_tiny_base(tmp_path / "base")),
         "--sources",
@@ -210,6 +215,27 @@ def test_train_a_tiny_transformer_from_a_local_base_model(db: None, tmp_path: Pa
     model = load_model(out)
     assert model.manifest.backend == "transformer"
     assert model.predict_proba(["you are a dumb clown"]).shape == (1, len(LABELS))
+
+
+def test_one_train_command_builds_a_cascade_with_float16_weights(db: None, tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+
+    out = train_tiny_transformer(
+        tmp_path,
+        epochs=2,
+        learning_rate=0.01,
+        backend="cascade",
+        extra=["--weights-dtype", "float16", "--cascade-max-settled", "0.05"],
+    )
+    model = load_model(out)
+    assert model.manifest.backend == "cascade"
+    cascade: Any = model.backend
+    assert (cascade.first.name, cascade.second.name) == ("linear", "transformer")
+    assert cascade.second.weights_dtype == "float16"
+    assert model.manifest.training_summary["backend"]["validation_settled_share"] is not None
+    scores = model.predict_proba(["you are a dumb clown", "the photo was lovely thanks"])
+    assert scores[0, 0] > scores[1, 0]
+    assert model.can_explain
 
 
 @pytest.fixture
