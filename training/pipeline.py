@@ -369,8 +369,15 @@ def evaluate_model(
     anchor: bool = True,
     progress: bool = True,
     log: Log = _quiet,
+    folds: int | None = None,
+    folds_max_rows: int | None = None,
 ) -> tuple[dict[str, Any], Path]:
     """Evaluate the artifact at ``model_dir`` on the holdout split; return metrics and report dir.
+
+    ``folds``: also k-fold cross-validate the artifact's recipe on the training and validation
+    rows (a fixed sample of ``folds_max_rows`` of them, when given): mean and spread of per-label
+    ROC-AUC over the folds, in ``crossval.md`` and under ``cross_validation`` in the metrics.
+    Only backends cheap enough to refit k times (linear) can; others raise ``ValueError``.
 
     Thresholds are the artifact's own (chosen on validation data when it was trained).
     ``max_rows`` evaluates a fixed random sample of the holdout. Raises
@@ -380,6 +387,11 @@ def evaluate_model(
     from classifier.artifacts import load_model
 
     model = load_model(model_dir)
+    if folds is not None and (folds < 2 or model.manifest.backend != "linear"):
+        raise ValueError(
+            "--folds needs at least 2 folds and a linear model (refitting a transformer k times "
+            f"takes hours on a CPU); this one is {model.manifest.backend}"
+        )
     prepared = prepare_data(
         data_dir, sources=sources, labeled_files=labeled_files, text_column=text_column, log=log
     )
@@ -401,6 +413,18 @@ def evaluate_model(
         extra={"scoring_seconds": round(seconds, 2), "rows_per_second": len(holdout) / seconds},
         policy=dict(model.manifest.policy) or None,
     )
+    if folds is not None:
+        from training.crossval import cross_validate, crossval_markdown, linear_fit_predict
+
+        pool = LabeledSet.concat([prepared.train, prepared.validation])
+        pool = _sample(pool, folds_max_rows)
+        log(f"cross-validating the linear recipe on {len(pool):,} rows, {folds} folds")
+        crossval = cross_validate(pool, linear_fit_predict(), k=folds, progress=progress)
+        metrics["cross_validation"] = crossval
+        (target / "crossval.md").write_text(crossval_markdown(crossval) + "\n", encoding="utf-8")
+        (target / "metrics.json").write_text(
+            json.dumps(_jsonable(metrics), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        )
     return metrics, target
 
 

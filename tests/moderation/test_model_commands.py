@@ -158,12 +158,24 @@ def test_train_then_evaluate_a_linear_model_on_user_data(db: None, tmp_path: Pat
         "--report",
         str(evaluated),
         "--no-anchor",
+        "--folds",
+        "3",
     )
     assert "Report" in message
     again = json.loads((evaluated / "metrics.json").read_text())
     assert again["pooled"]["toxic"]["roc_auc"] == pytest.approx(
         metrics["pooled"]["toxic"]["roc_auc"]
     )
+    # k-fold: mean and spread of per-label ROC-AUC over the folds, next to the holdout figures.
+    crossval = again["cross_validation"]
+    assert crossval["k"] == 3
+    assert len(crossval["folds"]) == 3
+    assert crossval["per_label"]["toxic"]["folds"] == 3
+    assert crossval["per_label"]["toxic"]["mean"] > 0.8
+    assert crossval["per_label"]["toxic"]["std"] is not None
+    assert "toxic" in (evaluated / "crossval.md").read_text()
+    with pytest.raises(CommandError, match="at least 2 folds"):
+        run("evaluate", str(out), "--sources", "", "--labeled-file", str(data), "--folds", "1")
 
     with pytest.raises(CommandError, match="not empty"):
         run("train", "--sources", "", "--labeled-file", str(data), "--out", str(out))
