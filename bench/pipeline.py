@@ -60,15 +60,21 @@ MIB = 1024 * 1024
 class TextSupply:
     """Distinct real texts, a seeded shuffle of every public set, handed out in order.
 
+    ``mix="natural"`` takes only natural-prevalence rows (Wikipedia talk comments sampled at
+    random: a few percent toxic, like a real stream); ``"all"`` every set (about half toxic).
     No text is handed out twice: once the data is used up (a long soak), texts come round
     again with a counter appended, so the score cache never answers for the model."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, mix: str = "all") -> None:
         import random
 
         from training.datasets import load_all
 
-        self.texts = sorted({text for text in load_all().texts if text.strip()})
+        data = load_all()
+        wanted = data.natural if mix == "natural" else [True] * len(data)
+        self.texts = sorted(
+            {text for text, keep in zip(data.texts, wanted, strict=True) if keep and text.strip()}
+        )
         random.Random(seed).shuffle(self.texts)
         self.handed_out = 0
 
@@ -234,7 +240,9 @@ _pool_model: Any = None
 _pool_platform: Any = None
 
 
-def _pool_init(artifact: str, thresholds: dict[str, float], remove_at: float, ready: Any) -> None:
+def _pool_init(
+    artifact: str, thresholds: dict[str, float], remove_at: dict[str, float], ready: Any
+) -> None:
     global _pool_model, _pool_platform
     import django
 
@@ -248,7 +256,7 @@ def _pool_init(artifact: str, thresholds: dict[str, float], remove_at: float, re
         from django.conf import settings
 
         torch.set_num_threads(settings.WORKER_TORCH_THREADS)  # as a worker process does
-    _pool_platform = Platform(flag_thresholds=thresholds, auto_remove_threshold=remove_at)
+    _pool_platform = Platform(flag_thresholds=thresholds, auto_remove_thresholds=remove_at)
     _pool_model.predict_proba(["warm up the vectorisers"])
     ready.wait()  # every process has its model before the first batch is timed
 
@@ -283,7 +291,7 @@ def model_only_rate(
     init_args = (
         str(artifact),
         dict(platform.flag_thresholds),
-        platform.auto_remove_threshold,
+        dict(platform.auto_remove_thresholds),
         ready,
     )
     with context.Pool(processes, initializer=_pool_init, initargs=init_args) as pool:
@@ -666,6 +674,12 @@ def main() -> None:
     parser.add_argument("--no-explain", action="store_true", help="SCORING_EXPLAIN=false")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--mix",
+        choices=["all", "natural"],
+        default="all",
+        help="texts: every public set, or natural-prevalence comments only (a realistic stream)",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="py-spy the workers during the first drain"
     )
     parser.add_argument("--scratch-db", default="toxmod_bench_pipeline", help="created, dropped")
@@ -708,7 +722,7 @@ def run(args: argparse.Namespace, scales: list[int], stack: Stack) -> dict[str, 
     if args.model is not None:
         model_version_register(artifact_dir=args.model.resolve(), activate=True)
     n = args.comments
-    supply = TextSupply(args.seed)
+    supply = TextSupply(args.seed, args.mix)
     take = supply.take
     stack.start()
     sampler = MemorySampler(stack)
@@ -722,7 +736,8 @@ def run(args: argparse.Namespace, scales: list[int], stack: Stack) -> dict[str, 
         f"model: {bench.model_version.version} ({bench.model_version.backend}); "
         f"{args.workers} worker processes, batch {args.batch_size}, "
         f"explanations {'off' if args.no_explain else 'on'}; {args.web_workers} gunicorn "
-        f"workers; {args.clients} clients"
+        f"workers; {args.clients} clients; texts: {args.mix} "
+        f"({len(supply.texts):,} distinct)"
     )
     results: dict[str, Any] = {
         "machine": machine(),

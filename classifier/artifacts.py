@@ -16,6 +16,10 @@ and of a ``transformer`` artifact::
         transformer/model.safetensors
         transformer/tokenizer.json, tokenizer_config.json, ...
 
+A ``cascade`` artifact holds ``cascade.json`` and a linear and a transformer artifact's files
+under ``first/`` and ``second/`` (:mod:`classifier.cascade`). Which backend reads and writes
+which files is :mod:`classifier.registry`'s to say.
+
 Why ``.npz`` + JSON and not pickle/joblib or skops: loading them runs no code at all
 (``np.load(..., allow_pickle=False)`` reads raw arrays, JSON reads data), so an artifact from an
 upload or a shared volume cannot execute anything; skops would also be safe with a trusted-types
@@ -34,7 +38,6 @@ so a transformer artifact loads without unpickling anything either.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import hashlib
 import json
 import math
@@ -48,6 +51,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from classifier.labels import LABEL_SCHEMA_ID, LABELS
+from classifier.registry import BackendSpec, backend_spec, known_backends
+from classifier.registry import register_backend as register_spec
 from classifier.text import normalize_text
 
 if TYPE_CHECKING:
@@ -55,10 +60,6 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from classifier.backend import ToxicityBackend
-    from classifier.linear import LinearBackend
-    from classifier.transformer import TransformerBackend
-
-    StorableBackend = LinearBackend | TransformerBackend
 
 #: Bumped when the layout changes incompatibly; newer artifacts are refused by older code.
 FORMAT_VERSION: Final = 1
@@ -68,29 +69,16 @@ SHIPPED_MODELS_DIR: Final = Path(__file__).parent / "models"
 #: Used for a label that ``write_artifact`` gets no threshold for.
 DEFAULT_THRESHOLD: Final = 0.5
 
-_LINEAR_WEIGHTS: Final = "linear_weights.npz"
-_LINEAR_FEATURES: Final = "linear_features.json.gz"
-KNOWN_BACKENDS: Final = frozenset({"linear", "transformer"})
-
-#: Readers for backends other than the built-in ones, by name (see :func:`register_backend`).
-_EXTRA_READERS: dict[str, Callable[[Path], ToxicityBackend]] = {}
-
 
 def register_backend(name: str, reader: Callable[[Path], ToxicityBackend]) -> None:
-    """Let this process load artifacts whose manifest names backend ``name``.
+    """Let this process load artifacts whose manifest names backend ``name`` (read only).
 
     ``reader(model_dir)`` builds the backend from the artifact directory (after the manifest
     and file checksums were checked). Meant for backends that live outside this package, such
-    as the fault-injection model of the test suite; the built-in names cannot be replaced.
+    as the fault-injection model of the test suite; the built-in names cannot be replaced. A
+    backend that can also be written registers a full :class:`classifier.registry.BackendSpec`.
     """
-    if name in KNOWN_BACKENDS:
-        raise ValueError(f"backend {name!r} is built in")
-    _EXTRA_READERS[name] = reader
-
-
-def known_backends() -> frozenset[str]:
-    """The backend names this process can load: the built-in ones and any registered."""
-    return KNOWN_BACKENDS | frozenset(_EXTRA_READERS)
+    register_spec(BackendSpec(name, read=reader))
 
 
 class ArtifactError(ValueError):
@@ -116,6 +104,15 @@ class ModelManifest:
     format_version: int
     #: SHA-256 of each weight file, checked on load.
     files: dict[str, str] = field(default_factory=dict)
+    #: How the thresholds were chosen for real traffic: ``rule``, ``flag_precision``,
+    #: ``expected_flag_rate``, per-label ``auto_remove_thresholds`` (``None``: never remove
+    #: without a moderator) and per-label details. Empty for artifacts older than the policy.
+    policy: dict[str, Any] = field(default_factory=dict)
+
+    def auto_remove_thresholds(self) -> dict[str, float | None]:
+        """Per label, the recommended auto-remove threshold, or ``None`` (never)."""
+        recommended = self.policy.get("auto_remove_thresholds", {})
+        return {label: recommended.get(label) for label in LABELS}
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -146,6 +143,19 @@ class ModelManifest:
             isinstance(k, str) and isinstance(v, str) for k, v in files.items()
         ):
             raise ArtifactError(f"{where}: field 'files' must map file names to SHA-256 digests")
+        policy = raw.get("policy", {})
+        if not isinstance(policy, dict):
+            raise ArtifactError(f"{where}: field 'policy' must be an object")
+        removal = policy.get("auto_remove_thresholds", {})
+        if not isinstance(removal, dict) or not all(
+            value is None
+            or (isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1)
+            for value in removal.values()
+        ):
+            raise ArtifactError(
+                f"{where}: policy.auto_remove_thresholds must map labels to a number in [0, 1] "
+                "or null"
+            )
         thresholds: dict[str, float] = {}
         for label, value in raw["thresholds"].items():
             if not isinstance(value, int | float) or isinstance(value, bool):
@@ -162,6 +172,7 @@ class ModelManifest:
             created_at=raw["created_at"],
             format_version=raw["format_version"],
             files=dict(files),
+            policy=policy,
         )
 
     def check_compatible(self, *, where: str = "manifest") -> None:
@@ -250,6 +261,11 @@ class LoadedModel:
         """Normalise ``texts`` and score them: float32 ``(n, 6)`` in [0, 1], LABELS order."""
         return self.backend.predict_proba([normalize_text(text) for text in texts])
 
+    @property
+    def can_explain(self) -> bool:
+        """Whether :meth:`explain_many` works for this model's backend (its registry entry)."""
+        return backend_spec(self.manifest.backend).explains
+
     def explain(self, text: str, *, top_k: int = 8) -> dict[str, list[dict[str, object]]]:
         """The spans of ``text`` that push each label's score up.
 
@@ -278,7 +294,7 @@ class LoadedModel:
         from classifier.text import align_text
 
         wanted = resolve_labels(len(texts), labels_per_text)
-        if not isinstance(self.backend, ExplainingBackend):
+        if not self.can_explain or not isinstance(self.backend, ExplainingBackend):
             raise TypeError(f"backend {self.backend.name!r} cannot explain its scores")
         # Texts with no label asked for cost nothing, not even their alignment.
         asked = [i for i, labels in enumerate(wanted) if labels]
@@ -379,52 +395,13 @@ def load_model(path: str | os.PathLike[str]) -> LoadedModel:
     # After the checksums: they catch corruption; this catches what a checksum cannot, a
     # tampered manifest vouching for a pickle, or a pickle the manifest does not list.
     refuse_pickles(model_dir)
-    if manifest.backend in _EXTRA_READERS:
-        backend: ToxicityBackend = _EXTRA_READERS[manifest.backend](model_dir)
-    elif manifest.backend == "transformer":
-        backend = _read_transformer(model_dir)
-    else:
-        backend = _read_linear(model_dir)
-    return LoadedModel(manifest=manifest, backend=backend, path=model_dir)
-
-
-def _read_transformer(model_dir: Path) -> TransformerBackend:
-    from classifier.transformer import TransformerBackend
-
     try:
-        return TransformerBackend.read(model_dir)
+        backend = backend_spec(manifest.backend).read_backend(model_dir)
+    except ArtifactError:
+        raise
     except (OSError, KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise ArtifactError(f"{model_dir}: cannot read transformer weights ({exc})") from exc
-
-
-def _read_linear(model_dir: Path) -> LinearBackend:
-    import numpy as np
-
-    from classifier.linear import FeatureBlock, LinearBackend
-
-    try:
-        with np.load(model_dir / _LINEAR_WEIGHTS, allow_pickle=False) as weights:
-            arrays = {key: np.asarray(weights[key]) for key in weights.files}
-        with gzip.open(model_dir / _LINEAR_FEATURES, "rt", encoding="utf-8") as handle:
-            features = json.load(handle)
-        blocks = [
-            FeatureBlock(
-                settings=dict(block["settings"]),
-                vocabulary=[str(term) for term in block["vocabulary"]],
-                idf=arrays[f"idf_{block['name']}"].astype(np.float32),
-            )
-            for block in features["blocks"]
-        ]
-        return LinearBackend(
-            blocks=blocks,
-            coef=arrays["coef"],
-            intercept=arrays["intercept"],
-            calibration=arrays["calibration"],
-            constants=arrays["constants"],
-            info=features.get("info", {}),
-        )
-    except (OSError, KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
-        raise ArtifactError(f"{model_dir}: cannot read linear weights ({exc})") from exc
+        raise ArtifactError(f"{model_dir}: cannot read {manifest.backend} weights ({exc})") from exc
+    return LoadedModel(manifest=manifest, backend=backend, path=model_dir)
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -445,57 +422,28 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _linear_payload(backend: LinearBackend) -> tuple[dict[str, Any], dict[str, Any]]:
-    arrays: dict[str, Any] = {
-        "coef": backend.coef,
-        "intercept": backend.intercept,
-        "calibration": backend.calibration,
-        "constants": backend.constants,
-    }
-    blocks = []
-    for i, block in enumerate(backend.blocks):
-        name = f"{i}_{block.settings.get('analyzer', 'block')}"
-        arrays[f"idf_{name}"] = block.idf
-        blocks.append({"name": name, "settings": block.settings, "vocabulary": block.vocabulary})
-    features = {"blocks": blocks, "info": _jsonable(backend.info)}
-    return arrays, features
-
-
-def _content_hash(arrays: Mapping[str, Any], features: Mapping[str, Any]) -> str:
-    """A hash of what the weights are (not of file bytes, which carry zip timestamps)."""
-    digest = hashlib.sha256()
-    for key in sorted(arrays):
-        array = arrays[key]
-        digest.update(f"{key}:{array.dtype.str}:{array.shape};".encode())
-        digest.update(array.tobytes())
-    digest.update(json.dumps(features, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-    return digest.hexdigest()
-
-
-def artifact_version(backend: StorableBackend, *, when: datetime | None = None) -> str:
+def artifact_version(backend: ToxicityBackend, *, when: datetime | None = None) -> str:
     """``"<backend>-<YYYYMMDD>-<first 8 hex of a hash of the weights>"`` (date in UTC)."""
-    from classifier.linear import LinearBackend
-
-    if isinstance(backend, LinearBackend):
-        arrays, features = _linear_payload(backend)
-        digest = _content_hash(arrays, features)
-    else:
-        digest = backend.weights_hash()
+    digest = backend_spec(backend.name).hash_weights(backend)
     day = (when or datetime.now(UTC)).strftime("%Y%m%d")
     return f"{backend.name}-{day}-{digest[:8]}"
 
 
 def write_artifact(
     out_dir: str | os.PathLike[str],
-    backend: StorableBackend,
+    backend: ToxicityBackend,
     *,
     version: str | None = None,
     thresholds: Mapping[str, float],
     metrics: Mapping[str, Any],
     training_summary: Mapping[str, Any],
     overwrite: bool = False,
+    policy: Mapping[str, Any] | None = None,
 ) -> ModelManifest:
     """Write ``backend`` as an artifact directory at ``out_dir`` and return its manifest.
+
+    ``policy`` (JSON-able) records how the thresholds were chosen for real traffic, with the
+    per-label auto-remove recommendation (:attr:`ModelManifest.policy`).
 
     ``version`` defaults to ``"<backend>-<YYYYMMDD>-<first 8 hex of a hash of the weights>"``.
     ``thresholds`` are per-label flag thresholds in [0, 1]; a label without one gets
@@ -505,17 +453,14 @@ def write_artifact(
 
     Raises ``FileExistsError`` if ``out_dir`` exists and is not empty (unless ``overwrite``),
     ``ValueError`` on an unknown label or a threshold outside [0, 1], ``TypeError`` for a
-    backend this module cannot store (a linear or transformer backend only).
+    backend the registry (:mod:`classifier.registry`) cannot store.
     """
-    import numpy as np
-
-    from classifier.linear import LinearBackend
-
-    if not isinstance(backend, LinearBackend):
-        from classifier.transformer import TransformerBackend
-
-        if not isinstance(backend, TransformerBackend):
-            raise TypeError(f"cannot store a {type(backend).__name__}")
+    try:
+        spec = backend_spec(getattr(backend, "name", ""))
+    except KeyError:
+        raise TypeError(f"cannot store a {type(backend).__name__}") from None
+    if spec.write is None:
+        raise TypeError(f"cannot store a {type(backend).__name__}")
     unknown = [label for label in thresholds if label not in LABELS]
     if unknown:
         raise ValueError(f"thresholds for unknown labels {unknown}")
@@ -537,19 +482,7 @@ def write_artifact(
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        if isinstance(backend, LinearBackend):
-            arrays, features = _linear_payload(backend)
-            np.savez_compressed(staging / _LINEAR_WEIGHTS, allow_pickle=False, **arrays)
-            payload = json.dumps(features, ensure_ascii=False, separators=(",", ":"))
-            (staging / _LINEAR_FEATURES).write_bytes(
-                gzip.compress(payload.encode("utf-8"), mtime=0)
-            )
-            written = [_LINEAR_WEIGHTS, _LINEAR_FEATURES]
-        else:
-            from classifier.transformer import TransformerBackend
-
-            assert isinstance(backend, TransformerBackend)
-            written = backend.write_files(staging)
+        written = spec.write_files(backend, staging)
         manifest = ModelManifest(
             version=version,
             backend=backend.name,
@@ -561,6 +494,7 @@ def write_artifact(
             created_at=now.isoformat(),
             format_version=FORMAT_VERSION,
             files={name: _sha256(staging / name) for name in written},
+            policy=_jsonable(policy or {}),
         )
         text = json.dumps(manifest.to_dict(), indent=2, ensure_ascii=False, allow_nan=False)
         (staging / MANIFEST_NAME).write_text(text + "\n", encoding="utf-8")

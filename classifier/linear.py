@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final, Literal, TypeAlias
 
 import numpy as np
@@ -602,4 +603,82 @@ def train_linear(
         calibration=calibration,
         constants=constants,
         info=info,
+    )
+
+
+# --- artifact files (registered in classifier.registry) ---------------------------------------
+
+LINEAR_WEIGHTS: Final = "linear_weights.npz"
+LINEAR_FEATURES: Final = "linear_features.json.gz"
+
+
+def _payload(backend: LinearBackend) -> tuple[dict[str, Any], dict[str, Any]]:
+    from classifier.artifacts import _jsonable
+
+    arrays: dict[str, Any] = {
+        "coef": backend.coef,
+        "intercept": backend.intercept,
+        "calibration": backend.calibration,
+        "constants": backend.constants,
+    }
+    blocks = []
+    for i, block in enumerate(backend.blocks):
+        name = f"{i}_{block.settings.get('analyzer', 'block')}"
+        arrays[f"idf_{name}"] = block.idf
+        blocks.append({"name": name, "settings": block.settings, "vocabulary": block.vocabulary})
+    features = {"blocks": blocks, "info": _jsonable(backend.info)}
+    return arrays, features
+
+
+def weights_hash(backend: LinearBackend) -> str:
+    """A hash of what the weights are (not of file bytes, which carry zip timestamps)."""
+    import hashlib
+    import json
+
+    arrays, features = _payload(backend)
+    digest = hashlib.sha256()
+    for key in sorted(arrays):
+        array = arrays[key]
+        digest.update(f"{key}:{array.dtype.str}:{array.shape};".encode())
+        digest.update(array.tobytes())
+    digest.update(json.dumps(features, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def write_artifact_files(backend: LinearBackend, directory: Path) -> list[str]:
+    """Numbers as ``.npz`` (no pickles), vocabularies and settings as gzipped JSON."""
+    import gzip
+    import json
+
+    arrays, features = _payload(backend)
+    np.savez_compressed(directory / LINEAR_WEIGHTS, allow_pickle=False, **arrays)
+    payload = json.dumps(features, ensure_ascii=False, separators=(",", ":"))
+    (directory / LINEAR_FEATURES).write_bytes(gzip.compress(payload.encode("utf-8"), mtime=0))
+    return [LINEAR_WEIGHTS, LINEAR_FEATURES]
+
+
+def read_artifact_files(model_dir: Path) -> LinearBackend:
+    """The backend from an artifact directory; reads arrays and JSON, unpickles nothing."""
+    import gzip
+    import json
+
+    with np.load(model_dir / LINEAR_WEIGHTS, allow_pickle=False) as weights:
+        arrays = {key: np.asarray(weights[key]) for key in weights.files}
+    with gzip.open(model_dir / LINEAR_FEATURES, "rt", encoding="utf-8") as handle:
+        features = json.load(handle)
+    blocks = [
+        FeatureBlock(
+            settings=dict(block["settings"]),
+            vocabulary=[str(term) for term in block["vocabulary"]],
+            idf=arrays[f"idf_{block['name']}"].astype(np.float32),
+        )
+        for block in features["blocks"]
+    ]
+    return LinearBackend(
+        blocks=blocks,
+        coef=arrays["coef"],
+        intercept=arrays["intercept"],
+        calibration=arrays["calibration"],
+        constants=arrays["constants"],
+        info=features.get("info", {}),
     )

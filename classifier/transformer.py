@@ -51,6 +51,9 @@ HEAD_FILE: Final = "transformer_head.json"
 #: At most this many occlusion units per text (so at most this many + 1 model calls).
 MAX_OCCLUSION_UNITS: Final = 32
 QUANTIZATIONS: Final = (None, "dynamic-int8")
+#: How weights are stored: float16 halves the artifact; the weights are rounded to float16 when
+#: the backend is built, so what is evaluated is exactly what is stored.
+WEIGHTS_DTYPES: Final = ("float32", "float16")
 
 _N_LABELS: Final = len(LABELS)
 FloatMatrix = npt.NDArray[np.float32]
@@ -98,11 +101,19 @@ class TransformerBackend:
         batch_size: int = 32,
         quantization: str | None = None,
         info: Mapping[str, Any] | None = None,
+        weights_dtype: str = "float32",
     ) -> None:
+        if weights_dtype not in WEIGHTS_DTYPES:
+            raise ValueError(
+                f"weights_dtype must be one of {WEIGHTS_DTYPES}, got {weights_dtype!r}"
+            )
         if quantization not in QUANTIZATIONS:
             raise ValueError(f"quantization must be one of {QUANTIZATIONS}, got {quantization!r}")
         if not 0 <= stride < max_length - 2:
             raise ValueError("stride must be in [0, max_length - 2)")
+        self.weights_dtype = weights_dtype
+        if weights_dtype == "float16":
+            model = model.half().float()  # round once: scored and stored weights are the same
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.calibration: FloatMatrix = np.asarray(calibration, dtype=np.float32).reshape(
@@ -225,6 +236,8 @@ class TransformerBackend:
             "stride": self.stride,
             "batch_size": self.batch_size,
             "quantization": self.quantization,
+            # Only when not the default, so float32 artifacts keep their version hash.
+            **({"weights_dtype": self.weights_dtype} if self.weights_dtype != "float32" else {}),
         }
 
     def write_files(self, directory: Path) -> list[str]:
@@ -240,7 +253,12 @@ class TransformerBackend:
         if config is None:
             raise TypeError("the model has no Hugging Face config to save")
         config.save_pretrained(weights_dir)
-        save_model(self.model, str(weights_dir / WEIGHTS_FILE))
+        if self.weights_dtype == "float16":
+            import copy
+
+            save_model(copy.deepcopy(self.model).half(), str(weights_dir / WEIGHTS_FILE))
+        else:
+            save_model(self.model, str(weights_dir / WEIGHTS_FILE))
         self.tokenizer.save_pretrained(weights_dir)
         head = {
             **self._head_settings(),
@@ -289,7 +307,12 @@ class TransformerBackend:
             batch_size=int(head.get("batch_size", 32)),
             quantization=chosen if isinstance(chosen, str) else None,
             info=head.get("info", {}),
+            weights_dtype=str(head.get("weights_dtype", "float32")),
         )
+
+
+class CheckpointError(ValueError):
+    """A training checkpoint cannot be resumed from (damaged or half-written files)."""
 
 
 def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
@@ -476,14 +499,38 @@ def train_transformer(
     if checkpoint_dir is not None:
         state_file = checkpoint_dir / "progress.json"
         if state_file.is_file():
-            state = json.loads(state_file.read_text())
+            try:
+                state = json.loads(state_file.read_text())
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise CheckpointError(
+                    f"the checkpoint in {checkpoint_dir} is damaged ({state_file.name}: {exc}); "
+                    "delete that directory to start over, or pass another one"
+                ) from exc
             if state.get("key") == key:
-                load_model(model, str(checkpoint_dir / "model.safetensors"), strict=True)
-                trainer_state = torch.load(checkpoint_dir / "trainer.pt", weights_only=True)
-                optimizer.load_state_dict(trainer_state["optimizer"])
-                scheduler.load_state_dict(trainer_state["scheduler"])
-                torch.set_rng_state(trainer_state["torch_rng"])
-                done = int(state["step"])
+                try:
+                    from safetensors import safe_open
+
+                    with safe_open(str(checkpoint_dir / "model.safetensors"), "pt") as weights:
+                        saved_step = (weights.metadata() or {}).get("step")
+                    trainer_state = torch.load(checkpoint_dir / "trainer.pt", weights_only=True)
+                    # Checkpoints written before files recorded their step carry none.
+                    recorded = (saved_step, trainer_state.get("step"))
+                    steps_saved = {str(v) for v in recorded if v is not None}
+                    if steps_saved - {str(state["step"])}:
+                        raise ValueError(
+                            f"its files are from steps {sorted(steps_saved)}, its progress says "
+                            f"{state['step']}"
+                        )
+                    load_model(model, str(checkpoint_dir / "model.safetensors"), strict=True)
+                    optimizer.load_state_dict(trainer_state["optimizer"])
+                    scheduler.load_state_dict(trainer_state["scheduler"])
+                    torch.set_rng_state(trainer_state["torch_rng"])
+                    done = int(state["step"])
+                except Exception as exc:  # a damaged file: say which, never train on half of it
+                    raise CheckpointError(
+                        f"the checkpoint in {checkpoint_dir} is damaged ({type(exc).__name__}: "
+                        f"{exc}); delete that directory to start over, or pass another one"
+                    ) from exc
                 say(f"resuming from checkpoint at step {done}/{steps}")
             else:
                 say("checkpoint is from other data or settings; starting over")
@@ -492,16 +539,23 @@ def train_transformer(
         if checkpoint_dir is None:
             return
         checkpoint_dir.mkdir(parents=True, exist_ok=True)
-        save_model(model, str(checkpoint_dir / "model.safetensors"))
+        # Each file is written under a temporary name and moved into place, and each records
+        # its step, so a run killed while saving leaves files that resume or a clear error.
+        save_model(model, str(checkpoint_dir / "model.safetensors.tmp"), {"step": str(step)})
         torch.save(
             {
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),
                 "torch_rng": torch.get_rng_state(),
+                "step": step,
             },
-            checkpoint_dir / "trainer.pt",
+            checkpoint_dir / "trainer.pt.tmp",
         )
-        (checkpoint_dir / "progress.json").write_text(json.dumps({"key": key, "step": step}))
+        for name in ("model.safetensors", "trainer.pt"):
+            (checkpoint_dir / f"{name}.tmp").replace(checkpoint_dir / name)
+        progress = checkpoint_dir / "progress.json.tmp"
+        progress.write_text(json.dumps({"key": key, "step": step}))
+        progress.replace(checkpoint_dir / "progress.json")
 
     pad = int(tokenizer.pad_token_id or 0)
     flat = [batch for epoch_plan in plan for batch in epoch_plan]
@@ -583,3 +637,18 @@ def train_transformer(
         "parameters": sum(p.numel() for p in model.parameters()),
     }
     return backend
+
+
+# --- artifact files (registered in classifier.registry) ---------------------------------------
+
+
+def weights_hash(backend: TransformerBackend) -> str:
+    return backend.weights_hash()
+
+
+def write_artifact_files(backend: TransformerBackend, directory: Path) -> list[str]:
+    return backend.write_files(directory)
+
+
+def read_artifact_files(model_dir: Path) -> TransformerBackend:
+    return TransformerBackend.read(model_dir)

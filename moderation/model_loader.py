@@ -65,12 +65,16 @@ def model_for(model_version: ModelVersion) -> LoadedModel:
     Raises classifier.artifacts.ArtifactError if the artifact is missing or does not match.
     """
     from classifier.artifacts import ArtifactError, load_model
+    from classifier.registry import backend_spec, known_backends
 
     with _lock:
         model = _loaded.get(model_version.version)
         if model is not None:
             return model
-        if model_version.backend == "transformer":
+        if (
+            model_version.backend in known_backends()
+            and backend_spec(model_version.backend).uses_torch
+        ):
             _limit_torch_threads()
         model = _timed(load_model(artifact_dir(model_version)))
         if model.version != model_version.version:

@@ -37,7 +37,7 @@ class PlatformFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"platform-{n}")
     display_name = factory.LazyAttribute(lambda o: o.name.title())
     flag_thresholds = factory.LazyFunction(lambda: dict.fromkeys(LABELS, 0.5))
-    auto_remove_threshold = 0.97
+    auto_remove_thresholds = factory.LazyFunction(dict)
 
 
 class ApiKeyFactory(factory.django.DjangoModelFactory):

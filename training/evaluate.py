@@ -240,7 +240,8 @@ def write_report(
         sections += [notes.strip(), ""]
     sections += [
         "Rows whose label is unknown for a data set are excluded from that label's metrics. "
-        "Thresholds maximise F1 on the validation split; a text is flagged at "
+        "Thresholds are the model's own (chosen on the validation split; see *Thresholds for "
+        "natural traffic* below when the report has it); a text is flagged at "
         "probability >= threshold.",
         "",
         "## All labels, pooled",

@@ -93,10 +93,13 @@ def identity_check(
             "flagged": int((column >= threshold).sum()),
         }
     toxic = scores[:, LABELS.index("toxic")]
+    limits = np.array([float(thresholds.get(label, 0.5)) for label in LABELS])
+    flagged_any = np.asarray((scores >= limits).any(axis=1), dtype=bool)
     per_group = {
         str(group): {
             "mean_toxic": float(toxic[groups == group].mean()),
             "max_toxic": float(toxic[groups == group].max()),
+            "flagged_share": float(flagged_any[groups == group].mean()),
         }
         for group in GROUPS
     }
@@ -115,6 +118,8 @@ def identity_check(
         "sentences": len(texts),
         "templates": len(TEMPLATES),
         "groups": len(GROUPS),
+        "flagged_any": int(flagged_any.sum()),
+        "flagged_share": float(flagged_any.mean()),
         "per_label": per_label,
         "per_group": per_group,
         "worst": worst_cases,
@@ -129,6 +134,9 @@ def identity_markdown(result: Mapping[str, Any]) -> str:
         f"{result['sentences']} neutral sentences ({result['templates']} templates x "
         f"{result['groups']} groups) that mention an identity group; none is toxic, so every "
         "flag is a false positive.",
+        "",
+        f"Flagged on any label: **{result['flagged_any']} of {result['sentences']} "
+        f"({100 * result['flagged_share']:.1f} %)**.",
         "",
         "| label | mean score | max score | threshold | flagged |",
         "|---|---:|---:|---:|---:|",

@@ -29,12 +29,15 @@ import numpy.typing as npt
 from classifier.labels import LABELS
 from training.datasets import (
     LOADERS,
+    SOURCE_LICENSES,
     LabeledSet,
     load_corrections,
     load_labeled_file,
     resolve_data_dir,
 )
 from training.evaluate import POOLED, choose_thresholds, write_report
+from training.evasion import evasion_check, evasion_markdown
+from training.functional import functional_check, functional_markdown
 from training.identity import identity_check, identity_markdown
 from training.splits import (
     SPLIT_SALT,
@@ -46,12 +49,20 @@ from training.splits import (
     dedupe,
     split_counts,
 )
+from training.thresholds import (
+    DEFAULT_FLAG_PRECISION,
+    choose_policy,
+    natural_prevalence,
+    policy_markdown,
+)
+from training.trainers import TRAINERS
 
-BACKENDS: Final = ("linear", "transformer")
+BACKENDS: Final = tuple(TRAINERS)
+#: Sources made by the project itself, not read from the data directory.
+GENERATED_SOURCES: Final = frozenset({"templates"})
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_OUT_ROOT: Final = PROJECT_ROOT / "var" / "models"
 DEFAULT_REPORTS_DIR: Final = PROJECT_ROOT / "reports"
-DEFAULT_CHECKPOINT_DIR: Final = PROJECT_ROOT / "var" / "checkpoints"
 #: Texts per model call when scoring a split.
 SCORING_BATCH: Final = 64
 #: The anchor model's source data: its Davidson figure is reported but not compared.
@@ -112,9 +123,23 @@ def prepare_data(
         unknown = [name for name in names if name not in LOADERS]
         if unknown:
             raise KeyError(f"unknown data sources {unknown}; known: {list(LOADERS)}")
+        missing: list[str] = []
         for name in names:
-            parts.append(LOADERS[name](root))
+            try:
+                parts.append(LOADERS[name](root))
+            except FileNotFoundError:
+                if sources is not None:  # asked for by name: its files must be there
+                    raise FileNotFoundError(f"data set {name!r} not found in {root}") from None
+                missing.append(name)
+                continue
             log(f"loaded {name}: {len(parts[-1]):,} rows")
+        if missing:
+            log(f"not in {root}: {', '.join(missing)}")
+        if not any(part.sources and part.sources[0] not in GENERATED_SOURCES for part in parts):
+            raise FileNotFoundError(
+                f"no known data set in {root}; expected folders of the sets listed in "
+                f"../shared/data/README.md ({', '.join(sorted(set(LOADERS) - GENERATED_SOURCES))})"
+            )
     for path in labeled_files:
         parts.append(load_labeled_file(path, text_column=text_column))
         log(f"loaded {path.name}: {len(parts[-1]):,} rows")
@@ -124,7 +149,7 @@ def prepare_data(
     raw = LabeledSet.concat(parts)
     data, report = dedupe(raw)
     log(f"dedupe: {report.rows_in:,} -> {report.rows_out:,} rows")
-    split_parts = assign_splits(data.texts)
+    split_parts = assign_splits(data.texts, data.groups)
     splits = {
         split: data.subset([i for i, p in enumerate(split_parts) if p is split]) for split in Split
     }
@@ -135,12 +160,34 @@ def prepare_data(
     return PreparedData(root, raw, data, report, split_parts, splits)
 
 
-def _sample(data: LabeledSet, max_rows: int | None, seed: int = 0) -> LabeledSet:
-    """A fixed random sample of ``max_rows`` rows (all rows when ``None`` or enough)."""
+def _sample(
+    data: LabeledSet, max_rows: int | None, seed: int = 0, *, per_source: int | None = None
+) -> LabeledSet:
+    """A fixed random sample: at most ``per_source`` rows of each source, then at most
+    ``max_rows`` rows in all (``None``: no limit)."""
+    rng = np.random.default_rng(seed)
+    if per_source is not None:
+        keep: list[int] = []
+        sources = np.asarray(data.sources)
+        for source in sorted(set(data.sources)):
+            rows = np.flatnonzero(sources == source)
+            keep += (
+                rows[rng.permutation(len(rows))[:per_source]].tolist()
+                if len(rows) > per_source
+                else rows.tolist()
+            )
+        data = data.subset(np.sort(np.asarray(keep, dtype=np.intp)))
     if max_rows is None or len(data) <= max_rows:
         return data
-    rows = np.sort(np.random.default_rng(seed).permutation(len(data))[:max_rows])
+    rows = np.sort(rng.permutation(len(data))[:max_rows])
     return data.subset(rows)
+
+
+def training_rows(options: TrainOptions, prepared: PreparedData) -> LabeledSet:
+    """The training split as the options sample it (what the backend is trained on)."""
+    return _sample(
+        prepared.train, options.max_rows, options.seed, per_source=options.max_rows_per_source
+    )
 
 
 def score_texts(
@@ -232,10 +279,12 @@ def write_full_report(
     notes: str = "",
     anchor: bool = True,
     extra: dict[str, Any] | None = None,
+    policy: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Curves, confusion matrices, ``summary.md`` and ``metrics.json``; returns the metrics.
 
-    ``metrics.json`` holds the per-label/per-source metrics, the identity check, the anchor
+    ``metrics.json`` holds the per-label/per-source metrics, the threshold policy (when given),
+    the identity check, the functional suite and the evasion check at ``thresholds``, the anchor
     comparison (when alt-profanity-check is installed and ``anchor``) and ``extra``.
     """
     metrics = write_report(
@@ -248,13 +297,21 @@ def write_full_report(
         notes=notes,
     )
     identity = identity_check(predict_proba, thresholds)
-    sections = [identity_markdown(identity)]
+    functional = functional_check(predict_proba, thresholds)
+    evasion = evasion_check(predict_proba, thresholds)
+    sections = [identity_markdown(identity), functional_markdown(functional)]
+    sections.append(evasion_markdown(evasion))
     result: dict[str, Any] = {
         "split": "holdout",
-        "threshold_rule": "max F1 per label on the validation split",
+        "threshold_rule": policy["rule"] if policy else "the artifact's thresholds",
         **metrics,
         "identity_check": identity,
+        "functional_suite": functional,
+        "evasion": evasion,
     }
+    if policy:
+        result["policy"] = policy
+        sections.insert(0, "## Thresholds for natural traffic\n\n" + policy_markdown(policy))
     if anchor:
         anchor_raw = anchor_scores(holdout.texts)
         if anchor_raw is not None:
@@ -269,6 +326,29 @@ def write_full_report(
         json.dumps(_jsonable(result), indent=2, allow_nan=False) + "\n", encoding="utf-8"
     )
     return result
+
+
+def traffic_policy(
+    prepared: PreparedData, validation_scores: npt.ArrayLike, flag_precision: float
+) -> dict[str, Any]:
+    """Flag and auto-remove thresholds for natural traffic (:mod:`training.thresholds`).
+
+    Prevalence comes from the natural-prevalence rows of the training and validation splits
+    (never the holdout); the thresholds from the validation split. Labels the validation split
+    cannot support keep the best-F1 threshold.
+    """
+    validation = prepared.validation
+    seen = prepared.train.labels, prepared.validation.labels
+    natural = list(prepared.train.natural) + list(validation.natural)
+    prevalence = natural_prevalence(np.concatenate(seen), natural)
+    return choose_policy(
+        validation.labels,
+        validation_scores,
+        validation.natural,
+        prevalence=prevalence,
+        flag_precision=flag_precision,
+        fallback=choose_thresholds(validation.labels, np.asarray(validation_scores)),
+    )
 
 
 def _jsonable(value: Any) -> Any:
@@ -289,8 +369,15 @@ def evaluate_model(
     anchor: bool = True,
     progress: bool = True,
     log: Log = _quiet,
+    folds: int | None = None,
+    folds_max_rows: int | None = None,
 ) -> tuple[dict[str, Any], Path]:
     """Evaluate the artifact at ``model_dir`` on the holdout split; return metrics and report dir.
+
+    ``folds``: also k-fold cross-validate the artifact's recipe on the training and validation
+    rows (a fixed sample of ``folds_max_rows`` of them, when given): mean and spread of per-label
+    ROC-AUC over the folds, in ``crossval.md`` and under ``cross_validation`` in the metrics.
+    Only backends cheap enough to refit k times (linear) can; others raise ``ValueError``.
 
     Thresholds are the artifact's own (chosen on validation data when it was trained).
     ``max_rows`` evaluates a fixed random sample of the holdout. Raises
@@ -300,6 +387,11 @@ def evaluate_model(
     from classifier.artifacts import load_model
 
     model = load_model(model_dir)
+    if folds is not None and (folds < 2 or model.manifest.backend != "linear"):
+        raise ValueError(
+            "--folds needs at least 2 folds and a linear model (refitting a transformer k times "
+            f"takes hours on a CPU); this one is {model.manifest.backend}"
+        )
     prepared = prepare_data(
         data_dir, sources=sources, labeled_files=labeled_files, text_column=text_column, log=log
     )
@@ -319,7 +411,20 @@ def evaluate_model(
         f"rows of {prepared.data_dir.name}; thresholds from the artifact.",
         anchor=anchor,
         extra={"scoring_seconds": round(seconds, 2), "rows_per_second": len(holdout) / seconds},
+        policy=dict(model.manifest.policy) or None,
     )
+    if folds is not None:
+        from training.crossval import cross_validate, crossval_markdown, linear_fit_predict
+
+        pool = LabeledSet.concat([prepared.train, prepared.validation])
+        pool = _sample(pool, folds_max_rows)
+        log(f"cross-validating the linear recipe on {len(pool):,} rows, {folds} folds")
+        crossval = cross_validate(pool, linear_fit_predict(), k=folds, progress=progress)
+        metrics["cross_validation"] = crossval
+        (target / "crossval.md").write_text(crossval_markdown(crossval) + "\n", encoding="utf-8")
+        (target / "metrics.json").write_text(
+            json.dumps(_jsonable(metrics), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        )
     return metrics, target
 
 
@@ -336,9 +441,13 @@ class TrainOptions:
     text_column: str = "text"
     corrections: Sequence[Path] = ()
     max_rows: int | None = None
+    #: At most this many training rows of each source (a fixed sample), before ``max_rows``.
+    max_rows_per_source: int | None = None
     overwrite: bool = False
     anchor: bool = True
     progress: bool = True
+    #: Flag thresholds are chosen for this precision on natural traffic (training.thresholds).
+    flag_precision: float = DEFAULT_FLAG_PRECISION
     # linear
     word_max_features: int = 50_000
     char_max_features: int = 100_000
@@ -355,64 +464,21 @@ class TrainOptions:
     stride: int | None = None
     lora: bool = False
     quantize: str | None = None
+    #: "float16" stores the transformer's weights at half the size (rounded before evaluation).
+    weights_dtype: str = "float32"
     checkpoint_dir: Path | None = None
     seed: int = 0
+    # cascade: each stage loaded from an artifact when given, trained otherwise
+    cascade_first: Path | None = None
+    cascade_second: Path | None = None
+    #: At most this share of each label's validation positives may be settled by the first stage.
+    cascade_max_settled: float = 0.01
 
 
 def _train_backend(options: TrainOptions, prepared: PreparedData, log: Log) -> Any:
-    train = _sample(prepared.train, options.max_rows, options.seed)
-    validation = prepared.validation
-    if options.backend == "linear":
-        from classifier.linear import train_linear
-
-        return train_linear(
-            train.texts,
-            train.labels,
-            validation=(validation.texts, validation.labels),
-            progress=options.progress,
-            random_state=options.seed,
-            word_max_features=options.word_max_features,
-            char_max_features=options.char_max_features,
-            c=options.c,
-            sample_weight=[options.source_weights.get(s, 1.0) for s in train.sources]
-            if options.source_weights
-            else None,
-            log=log,
-        )
-    if options.backend == "transformer":
-        from classifier.transformer import TransformerBackend, train_transformer
-
-        checkpoint = options.checkpoint_dir or DEFAULT_CHECKPOINT_DIR / "transformer"
-        backend = train_transformer(
-            train.texts,
-            train.labels,
-            validation=(validation.texts, validation.labels),
-            base_model=options.base_model,
-            epochs=options.epochs,
-            batch_size=options.batch_size,
-            learning_rate=options.learning_rate,
-            max_length=options.max_length,
-            stride=options.max_length // 4 if options.stride is None else options.stride,
-            lora=options.lora,
-            seed=options.seed,
-            checkpoint_dir=checkpoint,
-            progress=options.progress,
-            log=log,
-        )
-        if options.quantize:
-            backend = TransformerBackend(
-                backend.model,
-                backend.tokenizer,
-                calibration=backend.calibration,
-                constants=backend.constants,
-                max_length=backend.max_length,
-                stride=backend.stride,
-                batch_size=backend.batch_size,
-                quantization=options.quantize,
-                info=backend.info,
-            )
-        return backend
-    raise ValueError(f"unknown backend {options.backend!r}; choose from {BACKENDS}")
+    if options.backend not in TRAINERS:
+        raise ValueError(f"unknown backend {options.backend!r}; choose from {BACKENDS}")
+    return TRAINERS[options.backend](options, prepared, log)
 
 
 def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
@@ -447,7 +513,8 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
     val_scores = score_texts(
         backend.predict_proba, validation.texts, progress=options.progress, desc="validation"
     )
-    thresholds = choose_thresholds(validation.labels, val_scores)
+    policy = traffic_policy(prepared, val_scores, options.flag_precision)
+    thresholds = dict(policy["flag_thresholds"])
     score_started = time.perf_counter()
     holdout_scores = score_texts(
         backend.predict_proba, holdout.texts, progress=options.progress, desc="holdout"
@@ -460,7 +527,7 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
     constant = [label for j, label in enumerate(LABELS) if not np.isnan(backend.constants[j])]
     notes = (
         f"Model `{version}` ({options.backend}), trained on "
-        f"{min(len(prepared.train), options.max_rows or len(prepared.train)):,} rows; "
+        f"{len(training_rows(options, prepared)):,} rows; "
         f"thresholds and calibration from {len(validation):,} validation rows; metrics on "
         f"{len(holdout):,} holdout rows."
         + (
@@ -479,9 +546,8 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
         notes=notes,
         anchor=options.anchor,
         extra={"holdout_rows_per_second": len(holdout) / max(holdout_seconds, 1e-9)},
+        policy=policy,
     )
-    from training.train_default import SOURCE_LICENSES
-
     sources = sorted(set(prepared.raw.sources))
     training_summary: dict[str, Any] = {
         "date": datetime.now(UTC).date().isoformat(),
@@ -491,14 +557,13 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
         "loader_notes": prepared.raw.notes,
         "dedupe": prepared.dedupe_report.as_dict(),
         "split": {
-            "rule": f"sha256('{SPLIT_SALT}' + NUL + normalised text)",
+            "rule": f"sha256('{SPLIT_SALT}' + NUL + split-group key, else normalised text)",
             "shares": [TRAIN_SHARE, VALIDATION_SHARE, round(1 - TRAIN_SHARE - VALIDATION_SHARE, 2)],
             "rows_per_source": split_counts(prepared.data, prepared.parts),
         },
         "max_train_rows": options.max_rows,
-        "train_label_counts": _sample(
-            prepared.train, options.max_rows, options.seed
-        ).label_counts(),
+        "max_train_rows_per_source": options.max_rows_per_source,
+        "train_label_counts": training_rows(options, prepared).label_counts(),
         "backend": backend.info,
         "constant_labels": constant,
         "train_seconds": round(train_seconds, 1),
@@ -515,6 +580,7 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
         backend,
         version=version,
         thresholds=thresholds,
+        policy=policy,
         metrics=manifest_metrics,
         training_summary=training_summary,
         overwrite=options.overwrite,

@@ -3,7 +3,9 @@
 The split is a pure function of the normalised text (a salted SHA-256), so a comment lands in
 the same part in every run, for every model version and whatever else is in the data: holdout
 numbers stay comparable between versions, and a duplicate can never sit on both sides because
-duplicates are merged first.
+duplicates are merged first. A row with a split-group key (an original and its annotator-written
+perturbations share one) is split by the salted hash of the key instead, so the whole group
+lands in one part and a model is never scored on a near copy of a training text.
 """
 
 from __future__ import annotations
@@ -75,12 +77,14 @@ def dedupe(data: LabeledSet) -> tuple[LabeledSet, DedupeReport]:
     """Merge rows whose normalised text is equal; return the merged set and what was dropped.
 
     The returned texts are normalised. A group keeps the source and position of its first row
-    (so load order decides the source of a cross-source duplicate). Merge rule per label: the
-    mean of the rows' known values, positive at >= 0.5 (a tie counts as positive: a moderator
-    would rather see it), unknown if no row knows it; except that a moderator correction
-    (source ``"corrections"``) overrides every other row for the labels it knows. Then the rows
-    stay consistent: a positive
-    sub-label makes ``toxic`` 1, and ``toxic == 0`` sets the sub-labels to 0. Rows whose text is
+    (so load order decides the source of a cross-source duplicate). Its split-group key is the
+    smallest key among its rows (``None`` if no row has one), so a text that is also part of a
+    perturbation group is split with that group; it is natural-prevalence if any row is. Merge
+    rule per label: the mean of the rows' known values, positive at >= 0.5 (a tie counts as
+    positive: a moderator would rather see it), unknown if no row knows it; except that a
+    moderator correction (source ``"corrections"``) overrides every other row for the labels it
+    knows. Then the rows stay consistent: a positive sub-label makes ``toxic`` 1, and
+    ``toxic == 0`` sets the sub-labels to 0. Rows whose text is
     empty after normalisation are dropped.
     """
     report = DedupeReport(rows_in=len(data))
@@ -140,9 +144,16 @@ def dedupe(data: LabeledSet) -> tuple[LabeledSet, DedupeReport]:
         labels=labels,
         sources=[data.sources[rows[0]] for rows in members],
         notes=dict(data.notes),
+        groups=[_group_key(data.groups, rows) for rows in members],
+        natural=[any(data.natural[i] for i in rows) for rows in members],
     )
     report.rows_out = len(merged)
     return merged, report
+
+
+def _group_key(groups: Sequence[str | None], rows: Sequence[int]) -> str | None:
+    keys = [key for key in (groups[i] for i in rows) if key is not None]
+    return min(keys) if keys else None
 
 
 def _make_consistent(labels: FloatMatrix) -> None:
@@ -152,9 +163,8 @@ def _make_consistent(labels: FloatMatrix) -> None:
     labels[labels[:, _TOXIC] == 0.0] = 0.0
 
 
-def split_of(text: str) -> Split:
-    """The fixed part of a text: a salted SHA-256 of its normalised form, mapped to [0, 1)."""
-    digest = hashlib.sha256((SPLIT_SALT + "\x00" + normalize_text(text)).encode("utf-8")).digest()
+def _split_of_key(key: str) -> Split:
+    digest = hashlib.sha256((SPLIT_SALT + "\x00" + key).encode("utf-8")).digest()
     position = int.from_bytes(digest[:8], "big") / 2.0**64
     if position < TRAIN_SHARE:
         return Split.TRAIN
@@ -163,17 +173,31 @@ def split_of(text: str) -> Split:
     return Split.HOLDOUT
 
 
-def assign_splits(texts: Sequence[str]) -> list[Split]:
-    """:func:`split_of` for every text."""
-    return [split_of(text) for text in texts]
+def split_of(text: str, group: str | None = None) -> Split:
+    """The fixed part of a row: a salted SHA-256 mapped to [0, 1).
+
+    Hashes the split-group key ``group`` when given (every row of a group gets the same part),
+    otherwise the normalised text.
+    """
+    return _split_of_key(group if group is not None else normalize_text(text))
+
+
+def assign_splits(texts: Sequence[str], groups: Sequence[str | None] | None = None) -> list[Split]:
+    """:func:`split_of` for every text, with its split-group key when ``groups`` is given."""
+    if groups is None:
+        return [split_of(text) for text in texts]
+    if len(groups) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(groups)} group keys")
+    return [split_of(text, group) for text, group in zip(texts, groups, strict=True)]
 
 
 def split_dataset(data: LabeledSet) -> dict[Split, LabeledSet]:
     """The rows of ``data`` (best deduplicated first) in each part, original order kept.
 
-    Since the part depends on the text only, each source is split about 70/15/15 on its own.
+    Since the part depends on the text (or group key) only, each source is split about
+    70/15/15 on its own.
     """
-    parts = assign_splits(data.texts)
+    parts = assign_splits(data.texts, data.groups)
     return {
         split: data.subset([i for i, part in enumerate(parts) if part is split]) for split in Split
     }

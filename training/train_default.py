@@ -32,7 +32,7 @@ from classifier.artifacts import (
 )
 from classifier.labels import LABELS
 from classifier.linear import train_linear
-from training.datasets import LOADERS, LabeledSet, resolve_data_dir
+from training.datasets import LOADERS, SOURCE_LICENSES, LabeledSet, resolve_data_dir
 from training.evaluate import choose_thresholds, labels_table, summary_table, write_report
 from training.splits import (
     SPLIT_SALT,
@@ -49,18 +49,6 @@ DEFAULT_REPORTS_DIR: Final = PROJECT_ROOT / "reports"
 RANDOM_STATE: Final = 0
 BENCHMARK_BATCH: Final = 64
 BENCHMARK_ROWS: Final = 4096
-
-#: Data set licences, recorded in the manifest so the model's documentation can list them.
-SOURCE_LICENSES: Final = {
-    "jigsaw_samples": "CC0 (IBM/MAX-Toxic-Comment-Classifier samples of Jigsaw 2018)",
-    "civil_comments": "CC0 1.0 (ipavlopoulos/toxic_spans, ACL 2022)",
-    "davidson": "MIT (t-davidson/hate-speech-and-offensive-language)",
-    "olid": "citation requested (Zampieri et al., NAACL 2019; OLID v1.0)",
-    "gab": "see OSF osf.io/edua3 (Kennedy et al., Gab Hate Corpus)",
-    "implicit_hate": "MIT (SALT-NLP/implicit-hate)",
-    "vicomtech": "CC BY-SA 3.0 ES (Vicomtech/hate-speech-dataset)",
-    "ethos": "GPL-3.0 (intelligence-csd-auth-gr/Ethos-Hate-Speech-Dataset)",
-}
 
 
 def _log(message: str) -> None:
@@ -126,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     data, dedupe_report = dedupe(raw)
     _log(f"dedupe: {dedupe_report.rows_in:,} -> {dedupe_report.rows_out:,} rows")
-    parts = assign_splits(data.texts)
+    parts = assign_splits(data.texts, data.groups)
     index = {split: [i for i, p in enumerate(parts) if p is split] for split in Split}
     train, validation, holdout = (data.subset(index[s]) for s in Split)
     _log(f"split: train {len(train):,}, validation {len(validation):,}, holdout {len(holdout):,}")
@@ -195,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "loader_notes": raw.notes,
         "dedupe": dedupe_report.as_dict(),
         "split": {
-            "rule": f"sha256('{SPLIT_SALT}' + NUL + normalised text)",
+            "rule": f"sha256('{SPLIT_SALT}' + NUL + split-group key, else normalised text)",
             "shares": [TRAIN_SHARE, VALIDATION_SHARE, round(1 - TRAIN_SHARE - VALIDATION_SHARE, 2)],
             "rows_per_source": split_counts(data, parts),
         },

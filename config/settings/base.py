@@ -211,10 +211,8 @@ MODERATION_MAX_REQUEST_BYTES = env.int("MODERATION_MAX_REQUEST_BYTES", default=1
 DATA_UPLOAD_MAX_MEMORY_SIZE = MODERATION_MAX_REQUEST_BYTES
 #: Default per-label flag threshold for new platforms when the model recommends none.
 MODERATION_DEFAULT_FLAG_THRESHOLD = env.float("MODERATION_DEFAULT_FLAG_THRESHOLD", default=0.5)
-#: Default auto-remove threshold for new platforms (any label at or above it removes).
-MODERATION_DEFAULT_AUTO_REMOVE_THRESHOLD = env.float(
-    "MODERATION_DEFAULT_AUTO_REMOVE_THRESHOLD", default=0.97
-)
+# New platforms auto-remove only for the labels the active model recommends it for (per-label
+# thresholds in its manifest's policy); there is no global auto-remove default.
 
 #: Most comments scored in one model call.
 SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=64)

@@ -226,7 +226,7 @@ class ApiKeyInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["name", "display_name", "is_active", "auto_remove_threshold", "created_at"]
+    list_display = ["name", "display_name", "is_active", "auto_remove_thresholds", "created_at"]
     search_fields = ["name", "display_name"]
     readonly_fields = ["created_at"]
     inlines = [ApiKeyInline]

@@ -31,6 +31,8 @@ class ModelVersion(models.Model):
     label_schema = models.CharField(max_length=200)
     labels = models.JSONField(default=list)
     thresholds = models.JSONField(default=dict, blank=True)
+    #: The artifact's recommended auto-remove threshold per label (absent or null: never).
+    auto_remove_thresholds = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     training_summary = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(default=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 
 from classifier.labels import LABELS
 
@@ -20,21 +19,19 @@ class Platform(models.Model):
     display_name = models.CharField(max_length=200, blank=True)
     #: Per-label score at or above which a comment is flagged for review: {label: float}.
     flag_thresholds = models.JSONField(default=default_flag_thresholds)
-    #: Any label scoring at or above this removes the comment without waiting for review.
-    auto_remove_threshold = models.FloatField(
-        default=0.97, help_text="Any label at or above this score is removed automatically."
+    #: Per label, the score at or above which the comment is removed without waiting for
+    #: review: {label: float}. A label that is absent never removes on its own.
+    auto_remove_thresholds = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Per label, the score at or above which a comment is removed automatically; "
+        "labels not listed never remove without a moderator.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(auto_remove_threshold__gt=0) & Q(auto_remove_threshold__lte=1),
-                name="platform_auto_remove_threshold_in_range",
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.name

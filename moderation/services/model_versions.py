@@ -47,6 +47,11 @@ def model_version_register(
             "label_schema": manifest.label_schema,
             "labels": list(manifest.labels),
             "thresholds": dict(manifest.thresholds),
+            "auto_remove_thresholds": {
+                label: value
+                for label, value in manifest.auto_remove_thresholds().items()
+                if value is not None
+            },
             "metrics": dict(manifest.metrics),
             "training_summary": dict(manifest.training_summary),
             "origin": origin,

@@ -52,14 +52,30 @@ def default_flag_thresholds() -> dict[str, float]:
     return thresholds
 
 
-def platform_policy_validate(
-    *, flag_thresholds: Mapping[str, float], auto_remove_threshold: float
-) -> dict[str, float]:
-    """Check a policy and return the complete threshold map; raises InvalidPolicy.
+def default_auto_remove_thresholds() -> dict[str, float]:
+    """Auto-remove thresholds for a new platform: the active model's recommendation.
 
-    Labels not in `flag_thresholds` take the defaults of `default_flag_thresholds()`.
+    A model recommends one only for labels whose precision at that score reaches 0.98 on
+    natural traffic (see docs/model.md); every other label never removes without a moderator.
     """
-    unknown = sorted(set(flag_thresholds) - set(LABELS))
+    active = ModelVersion.objects.filter(is_active=True).only("auto_remove_thresholds").first()
+    recommended = active.auto_remove_thresholds if active is not None else {}
+    return {
+        label: round(float(value), 4)
+        for label, value in recommended.items()
+        if label in LABELS and isinstance(value, int | float) and 0.0 < float(value) <= 1.0
+    }
+
+
+def platform_policy_validate(
+    *, flag_thresholds: Mapping[str, float], auto_remove_thresholds: Mapping[str, float]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Check a policy; return the complete flag thresholds and the auto-remove thresholds.
+
+    Labels not in `flag_thresholds` take the defaults of `default_flag_thresholds()`; labels not
+    in `auto_remove_thresholds` never remove automatically. Raises InvalidPolicy.
+    """
+    unknown = sorted((set(flag_thresholds) | set(auto_remove_thresholds)) - set(LABELS))
     if unknown:
         raise InvalidPolicy(f"Unknown label(s) {unknown}; the labels are {list(LABELS)}.")
     defaults = default_flag_thresholds()
@@ -67,17 +83,18 @@ def platform_policy_validate(
     for label, value in complete.items():
         if not 0.0 < value <= 1.0:
             raise InvalidPolicy(f"Flag threshold for {label} must be in (0, 1], got {value}.")
-    if not 0.0 < auto_remove_threshold <= 1.0:
-        raise InvalidPolicy(
-            f"Auto-remove threshold must be in (0, 1], got {auto_remove_threshold}."
-        )
-    highest = max(complete.values())
-    if auto_remove_threshold < highest:
-        raise InvalidPolicy(
-            f"Auto-remove threshold {auto_remove_threshold} is below a flag threshold "
-            f"({highest}); it must be the higher bar."
-        )
-    return complete
+    removal = {label: float(value) for label, value in auto_remove_thresholds.items()}
+    for label, value in removal.items():
+        if not 0.0 < value <= 1.0:
+            raise InvalidPolicy(
+                f"Auto-remove threshold for {label} must be in (0, 1], got {value}."
+            )
+        if value < complete[label]:
+            raise InvalidPolicy(
+                f"Auto-remove threshold for {label} ({value}) is below its flag threshold "
+                f"({complete[label]}); it must be the higher bar."
+            )
+    return complete, {label: removal[label] for label in LABELS if label in removal}
 
 
 @transaction.atomic
@@ -86,22 +103,26 @@ def platform_create(
     name: str,
     display_name: str = "",
     flag_thresholds: Mapping[str, float] | None = None,
-    auto_remove_threshold: float | None = None,
+    auto_remove_thresholds: Mapping[str, float] | None = None,
 ) -> Platform:
-    """Create a platform with a complete, validated policy (defaults from settings)."""
-    remove_at = (
-        settings.MODERATION_DEFAULT_AUTO_REMOVE_THRESHOLD
-        if auto_remove_threshold is None
-        else auto_remove_threshold
-    )
-    thresholds = platform_policy_validate(
-        flag_thresholds=flag_thresholds or {}, auto_remove_threshold=remove_at
+    """Create a platform with a complete, validated policy.
+
+    Defaults come from the active model: its recommended flag thresholds, and auto-remove only
+    for the labels it recommends it for (``auto_remove_thresholds={}``: never auto-remove).
+    """
+    thresholds, removal = platform_policy_validate(
+        flag_thresholds=flag_thresholds or {},
+        auto_remove_thresholds=(
+            default_auto_remove_thresholds()
+            if auto_remove_thresholds is None
+            else auto_remove_thresholds
+        ),
     )
     platform = Platform(
         name=name,
         display_name=display_name,
         flag_thresholds=thresholds,
-        auto_remove_threshold=remove_at,
+        auto_remove_thresholds=removal,
     )
     platform.full_clean()
     platform.save()

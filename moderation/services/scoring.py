@@ -148,8 +148,9 @@ class PolicyOutcome:
 def policy_apply(*, platform: Platform, scores: Mapping[str, float]) -> PolicyOutcome:
     """What the platform's thresholds make of these scores.
 
-    Labels at or above their flag threshold are the flagged labels; any label at or above the
-    auto-remove threshold removes the comment; otherwise a flagged label flags it for review.
+    Labels at or above their flag threshold are the flagged labels; a label at or above its own
+    auto-remove threshold (labels without one never remove) removes the comment; otherwise a
+    flagged label flags it for review.
     """
     default = settings.MODERATION_DEFAULT_FLAG_THRESHOLD
     flagged = [
@@ -157,7 +158,8 @@ def policy_apply(*, platform: Platform, scores: Mapping[str, float]) -> PolicyOu
         for label in LABELS
         if scores[label] >= float(platform.flag_thresholds.get(label, default))
     ]
-    if max(scores[label] for label in LABELS) >= platform.auto_remove_threshold:
+    removal = platform.auto_remove_thresholds
+    if any(label in removal and scores[label] >= float(removal[label]) for label in LABELS):
         return PolicyOutcome(CommentStatus.AUTO_REMOVED, flagged)
     if flagged:
         return PolicyOutcome(CommentStatus.FLAGGED, flagged)
@@ -189,13 +191,13 @@ def _explain(
     cannot explain, or an error while explaining, leaves them empty and is logged.
     """
     digests = list(wanted)
+    if not model.can_explain:
+        return  # this backend has no explanations
     try:
         found = model.explain_many(
             [texts[digest] for digest in digests],
             labels_per_text=[sorted(wanted[digest]) for digest in digests],
         )
-    except TypeError:
-        return  # this backend has no explanations
     except SoftTimeLimitExceeded:
         raise  # out of time: the batch is set aside, not written without its explanations
     except Exception:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,9 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from classifier.artifacts import ArtifactError, load_model, write_artifact  # noqa: E402
+from classifier.cascade import CascadeBackend, choose_gates  # noqa: E402
 from classifier.labels import LABELS  # noqa: E402
+from classifier.linear import LinearBackend  # noqa: E402
 from classifier.transformer import TransformerBackend, train_transformer  # noqa: E402
 from tests.classifier.conftest import _corpus  # noqa: E402
 from tests.classifier.tiny_transformer import build_tiny_base  # noqa: E402
@@ -177,3 +180,122 @@ def test_resume_from_checkpoint_continues_instead_of_restarting(
     assert any("resuming from checkpoint at step 10/10" in m for m in messages)
     _train(tiny_base, epochs=3, checkpoint_dir=checkpoint, log=messages.append)
     assert any("starting over" in m for m in messages)
+
+
+def test_float16_weights_halve_the_artifact_and_score_as_evaluated(
+    tmp_path: Path, trained: TransformerBackend
+) -> None:
+    half = TransformerBackend(
+        copy.deepcopy(trained.model),
+        trained.tokenizer,
+        calibration=trained.calibration,
+        constants=trained.constants,
+        max_length=trained.max_length,
+        stride=trained.stride,
+        weights_dtype="float16",
+    )
+    full_dir, half_dir = tmp_path / "full", tmp_path / "half"
+    for out, backend in ((full_dir, trained), (half_dir, half)):
+        write_artifact(out, backend, thresholds={}, metrics={}, training_summary={})
+    weights = Path("transformer") / "model.safetensors"
+    assert (half_dir / weights).stat().st_size < 0.6 * (full_dir / weights).stat().st_size
+    sample = ["you stupid idiot", "nice photo of the garden today"]
+    # Rounded when built: what was evaluated in memory is exactly what loads from disk.
+    np.testing.assert_array_equal(
+        load_model(half_dir).predict_proba(sample), half.predict_proba(sample)
+    )
+    np.testing.assert_allclose(half.predict_proba(sample), trained.predict_proba(sample), atol=0.02)
+    with pytest.raises(ValueError, match="weights_dtype"):
+        TransformerBackend(
+            trained.model,
+            trained.tokenizer,
+            calibration=trained.calibration,
+            constants=trained.constants,
+            max_length=16,
+            stride=4,
+            weights_dtype="int4",
+        )
+
+
+def test_cascade_settles_benign_texts_with_the_first_stage_and_round_trips(
+    tmp_path: Path, trained: TransformerBackend, tiny_backend: LinearBackend
+) -> None:
+    texts, labels = _corpus()
+    first_scores = tiny_backend.predict_proba(texts)
+    gate_labels = np.where(np.isnan(labels), labels[:, [TOXIC]], labels)  # every label known
+    gates = choose_gates(first_scores, gate_labels, max_settled_positives=0.0)
+    # The tiny linear model cannot learn these two (no positive rows): it predicts 0 for every
+    # text, so they say nothing either way.
+    gates[[LABELS.index("severe_toxic"), LABELS.index("identity_hate")]] = 1.0
+    cascade = CascadeBackend(tiny_backend, trained, gates=gates)
+    scores = cascade.predict_proba(texts)
+    settled = cascade.settled(first_scores)
+    toxic_rows = labels[:, TOXIC] == 1
+    assert settled.any()
+    assert not settled[toxic_rows].any()  # no positive is settled at a 0 % budget
+    np.testing.assert_allclose(scores[settled], first_scores[settled])
+    np.testing.assert_allclose(
+        scores[~settled],
+        trained.predict_proba([t for t, s in zip(texts, settled, strict=True) if not s]),
+        atol=1e-6,
+    )
+    assert cascade.escalated == int((~settled).sum())
+
+    out = tmp_path / "cascade"
+    manifest = write_artifact(out, cascade, thresholds={}, metrics={}, training_summary={})
+    assert manifest.backend == "cascade"
+    assert manifest.version.startswith("cascade-")
+    assert {
+        "cascade.json",
+        "first/linear_weights.npz",
+        "second/transformer/model.safetensors",
+    } <= set(manifest.files)
+    loaded = load_model(out)
+    assert loaded.can_explain
+    np.testing.assert_allclose(loaded.predict_proba(texts), scores, atol=1e-6)
+    spans = loaded.explain("you are a stupid idiot")["insult"]
+    assert spans
+    assert spans[0]["text"] in {"stupid", "idiot"}
+    # A tampered stage file fails its checksum like any other weight file.
+    (out / "first" / "linear_weights.npz").write_bytes(b"not weights")
+    with pytest.raises(ArtifactError, match="checksum"):
+        load_model(out)
+
+
+def test_gates_settle_at_most_the_stated_share_of_positives() -> None:
+    rng = np.random.default_rng(0)
+    labels = np.zeros((1000, len(LABELS)), dtype=np.float32)
+    labels[:200] = 1
+    labels[:, LABELS.index("threat")] = np.nan  # no known row: never settles on it
+    scores = rng.random((1000, len(LABELS))).astype(np.float32)
+    gates = choose_gates(scores, labels, max_settled_positives=0.05)
+    toxic_positive = scores[:200, TOXIC]
+    assert (toxic_positive < gates[TOXIC]).mean() <= 0.05
+    assert (toxic_positive < gates[TOXIC]).sum() == 10
+    assert gates[LABELS.index("threat")] == 0.0
+
+
+def test_a_damaged_checkpoint_is_a_clear_error_not_a_half_trained_model(
+    tmp_path: Path, tiny_base: Path
+) -> None:
+    from classifier.transformer import CheckpointError
+
+    checkpoint = tmp_path / "checkpoint"
+    _train(tiny_base, epochs=2, checkpoint_dir=checkpoint)
+    assert not list(checkpoint.glob("*.tmp"))
+    weights = checkpoint / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])  # killed mid-write
+    with pytest.raises(CheckpointError, match="damaged"):
+        _train(tiny_base, epochs=2, checkpoint_dir=checkpoint)
+    # Files from two different saves (a kill between the moves) are refused the same way.
+    _train(tiny_base, epochs=2, checkpoint_dir=tmp_path / "other")
+    progress = json.loads((checkpoint / "progress.json").read_text())
+    (checkpoint / "progress.json").write_text(json.dumps({**progress, "step": 4}))
+    (checkpoint / "model.safetensors").write_bytes(
+        (tmp_path / "other" / "model.safetensors").read_bytes()
+    )
+    with pytest.raises(CheckpointError, match="steps"):
+        _train(tiny_base, epochs=2, checkpoint_dir=checkpoint)
+    (checkpoint / "progress.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match=r"progress\.json"):
+        _train(tiny_base, epochs=2, checkpoint_dir=checkpoint)

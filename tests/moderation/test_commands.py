@@ -45,7 +45,9 @@ def test_platform_create_prints_a_working_key_on_the_last_line() -> None:
         ["--flag-threshold", "rudeness=0.3"],
         ["--flag-threshold", "threat=1.5"],
         ["--flag-threshold", "threat=abc"],
-        ["--auto-remove-threshold", "0.2"],
+        ["--auto-remove", "threat=0.2", "--flag-threshold", "threat=0.5"],  # below the flag
+        ["--auto-remove", "rudeness=0.99"],
+        ["--auto-remove", "threat"],
     ],
 )
 @pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -134,7 +134,18 @@ def test_train_then_evaluate_a_linear_model_on_user_data(db: None, tmp_path: Pat
     assert metrics["identity_check"]["sentences"] > 100
     assert (report / "roc_toxic.png").is_file()
     assert (report / "summary.md").is_file()
-    assert "Identity-term check" in (report / "summary.md").read_text()
+    summary = (report / "summary.md").read_text()
+    assert "Identity-term check" in summary
+    # The functional suite and the evasion check run at the shipped thresholds, by function.
+    assert metrics["functional_suite"]["cases"] >= 400
+    assert set(metrics["functional_suite"]["per_function"]) >= {"threat_direct", "negated_hate"}
+    assert metrics["functional_suite"]["sha256"] in summary
+    assert "leetspeak" in metrics["evasion"]["per_obfuscation"]
+    # User data has no natural-prevalence rows: the policy says so and keeps best-F1 thresholds.
+    policy = model.manifest.policy
+    assert policy["natural_validation_rows"] == 0
+    assert set(policy["auto_remove_thresholds"]) == set(model.manifest.thresholds)
+    assert policy["flag_thresholds"] == pytest.approx(model.manifest.thresholds, abs=1e-4)
 
     evaluated = tmp_path / "evaluated"
     message = run(
@@ -147,29 +158,46 @@ def test_train_then_evaluate_a_linear_model_on_user_data(db: None, tmp_path: Pat
         "--report",
         str(evaluated),
         "--no-anchor",
+        "--folds",
+        "3",
     )
     assert "Report" in message
     again = json.loads((evaluated / "metrics.json").read_text())
     assert again["pooled"]["toxic"]["roc_auc"] == pytest.approx(
         metrics["pooled"]["toxic"]["roc_auc"]
     )
+    # k-fold: mean and spread of per-label ROC-AUC over the folds, next to the holdout figures.
+    crossval = again["cross_validation"]
+    assert crossval["k"] == 3
+    assert len(crossval["folds"]) == 3
+    assert crossval["per_label"]["toxic"]["folds"] == 3
+    assert crossval["per_label"]["toxic"]["mean"] > 0.8
+    assert crossval["per_label"]["toxic"]["std"] is not None
+    assert "toxic" in (evaluated / "crossval.md").read_text()
+    with pytest.raises(CommandError, match="at least 2 folds"):
+        run("evaluate", str(out), "--sources", "", "--labeled-file", str(data), "--folds", "1")
 
     with pytest.raises(CommandError, match="not empty"):
         run("train", "--sources", "", "--labeled-file", str(data), "--out", str(out))
 
 
 def train_tiny_transformer(
-    tmp_path: Path, *, epochs: int, learning_rate: float | None = None
+    tmp_path: Path,
+    *,
+    epochs: int,
+    learning_rate: float | None = None,
+    backend: str = "transformer",
+    extra: Sequence[str] = (),
 ) -> Path:
     """`manage.py train --backend transformer` on a tiny local base model; the artifact dir."""
     from tests.classifier.tiny_transformer import build_tiny_base
 
     out = tmp_path / "model"
-    extra = ["--learning-rate", str(learning_rate)] if learning_rate is not None else []
+    extra = [*extra, *(["--learning-rate", str(learning_rate)] if learning_rate else [])]
     run(
         "train",
         "--backend",
-        "transformer",
+        backend,
         "--base-model",
         str(build_tiny_base(tmp_path / "base")),
         "--sources",
@@ -199,6 +227,27 @@ def test_train_a_tiny_transformer_from_a_local_base_model(db: None, tmp_path: Pa
     model = load_model(out)
     assert model.manifest.backend == "transformer"
     assert model.predict_proba(["you are a dumb clown"]).shape == (1, len(LABELS))
+
+
+def test_one_train_command_builds_a_cascade_with_float16_weights(db: None, tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+
+    out = train_tiny_transformer(
+        tmp_path,
+        epochs=2,
+        learning_rate=0.01,
+        backend="cascade",
+        extra=["--weights-dtype", "float16", "--cascade-max-settled", "0.05"],
+    )
+    model = load_model(out)
+    assert model.manifest.backend == "cascade"
+    cascade: Any = model.backend
+    assert (cascade.first.name, cascade.second.name) == ("linear", "transformer")
+    assert cascade.second.weights_dtype == "float16"
+    assert model.manifest.training_summary["backend"]["validation_settled_share"] is not None
+    scores = model.predict_proba(["you are a dumb clown", "the photo was lovely thanks"])
+    assert scores[0, 0] > scores[1, 0]
+    assert model.can_explain
 
 
 @pytest.fixture
@@ -238,6 +287,13 @@ def test_a_transformer_version_scores_comments_in_the_pipeline(
 def test_train_and_evaluate_refuse_bad_arguments(db: None, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="not found"):
         run("train", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "m"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CommandError, match="no known data set in"):
+        run("train", "--data", str(empty), "--out", str(tmp_path / "m"))
+    with pytest.raises(CommandError, match="'olid' not found"):
+        run("train", "--data", str(empty), "--sources", "olid", "--out", str(tmp_path / "m"))
+    assert not (tmp_path / "m").exists()
     with pytest.raises(CommandError, match="File not found"):
         run("train", "--labeled-file", str(tmp_path / "none.csv"))
     with pytest.raises(CommandError, match="model directory not found"):

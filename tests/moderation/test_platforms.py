@@ -8,7 +8,7 @@ import pytest
 
 from classifier.labels import LABELS
 from moderation.errors import InvalidPolicy
-from moderation.models import ModelVersion
+from moderation.models import ModelVersion, Platform
 from moderation.services.platforms import platform_create
 
 
@@ -38,13 +38,32 @@ def test_labels_without_a_recommendation_fall_back_to_the_setting(
 @pytest.mark.parametrize(
     ("thresholds", "auto_remove"),
     [
-        ({"rudeness": 0.5}, 0.9),
-        ({"toxic": 0.0}, 0.9),
-        ({"toxic": 1.2}, 0.9),
-        ({"toxic": 0.95}, 0.9),
+        ({"rudeness": 0.5}, {"toxic": 0.9}),
+        ({"toxic": 0.0}, {"toxic": 0.9}),
+        ({"toxic": 1.2}, {"toxic": 0.9}),
+        ({"toxic": 0.95}, {"toxic": 0.9}),  # removal below the flag threshold
+        ({}, {"rudeness": 0.99}),
+        ({}, {"threat": 0.0}),
+        ({}, {"threat": 1.5}),
     ],
 )
 @pytest.mark.django_db
-def test_invalid_policies_are_refused(thresholds: dict[str, float], auto_remove: float) -> None:
+def test_invalid_policies_are_refused(
+    thresholds: dict[str, float], auto_remove: dict[str, float]
+) -> None:
     with pytest.raises(InvalidPolicy):
-        platform_create(name="forum", flag_thresholds=thresholds, auto_remove_threshold=auto_remove)
+        platform_create(
+            name="forum", flag_thresholds=thresholds, auto_remove_thresholds=auto_remove
+        )
+    assert not Platform.objects.filter(name="forum").exists()
+
+
+@pytest.mark.django_db
+def test_new_platforms_auto_remove_only_where_the_active_model_recommends_it(
+    tiny_model: ModelVersion,
+) -> None:
+    ModelVersion.objects.filter(pk=tiny_model.pk).update(auto_remove_thresholds={"threat": 0.99})
+    platform = platform_create(name="forum")
+    assert platform.auto_remove_thresholds == {"threat": 0.99}
+    never = platform_create(name="quiet", auto_remove_thresholds={})
+    assert never.auto_remove_thresholds == {}

@@ -25,7 +25,8 @@ def scores(**overrides: float) -> dict[str, float]:
 @pytest.mark.django_db
 def test_policy_allows_flags_and_auto_removes(platform_factory: Any) -> None:
     platform = platform_factory(
-        flag_thresholds={**dict.fromkeys(LABELS, 0.5), "threat": 0.3}, auto_remove_threshold=0.9
+        flag_thresholds={**dict.fromkeys(LABELS, 0.5), "threat": 0.3},
+        auto_remove_thresholds={"toxic": 0.9, "threat": 0.8},
     )
 
     allowed = policy_apply(platform=platform, scores=scores(toxic=0.49))
@@ -38,6 +39,11 @@ def test_policy_allows_flags_and_auto_removes(platform_factory: Any) -> None:
         CommentStatus.AUTO_REMOVED,
         ["toxic", "insult"],
     )
+    # Labels without an auto-remove threshold never remove, however high they score.
+    insult_only = policy_apply(platform=platform, scores=scores(insult=0.999, obscene=0.999))
+    assert insult_only.status == CommentStatus.FLAGGED
+    threat = policy_apply(platform=platform, scores=scores(threat=0.85))
+    assert threat.status == CommentStatus.AUTO_REMOVED
 
 
 @pytest.mark.django_db

@@ -3,6 +3,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from training.datasets import (
     load_labeled_file,
     resolve_data_dir,
 )
+from training.splits import Split, assign_splits, dedupe
 
 DATA_DIR = resolve_data_dir()
 needs_data = pytest.mark.skipif(
@@ -44,6 +46,11 @@ def everything() -> LabeledSet:
     return load_all()
 
 
+@pytest.fixture(scope="module")
+def merged(everything: LabeledSet) -> LabeledSet:
+    return dedupe(everything)[0]
+
+
 @needs_data
 def test_every_source_loads_quickly_with_the_documented_row_counts() -> None:
     started = time.perf_counter()
@@ -59,9 +66,51 @@ def test_every_source_loads_quickly_with_the_documented_row_counts() -> None:
         "implicit_hate": 21_480,
         "vicomtech": 10_944 - 168 - 73,  # relation and idk/skip dropped
         "ethos": 998 - 211,  # minority-hate rows dropped
+        "jigsaw_train": 9_865,
+        "wikipedia_cat": 9_996 + 976,  # gn and CAT_SMALL; the in-context gc file is not used
+        "dynahate": 3_506 + 3_570,
+        "hatemoji": 4_728 + 591 + 593,
+        "hatexplain": 18_962,
+        "sbic": 4_666 + 4_691 - 1_252,  # posts only a minority found offensive dropped
+        "mhs": 15_626,  # one row per comment: dev and test share 11,346
+        "tweeteval_hate": 9_000 + 999 + 2_970,
+        "templates": 3_572,  # generated: training/augment.py
     }
     assert data.labels.dtype == np.float32
     assert data.labels.shape == (len(data), len(LABELS))
+
+
+@needs_data
+def test_severe_toxic_has_hundreds_of_known_positives(
+    everything: LabeledSet, merged: LabeledSet
+) -> None:
+    counts = everything.label_counts()
+    # jigsaw_train, jigsaw_samples and the generated graphic threats
+    assert counts["severe_toxic"]["positive"] == 340 + 1 + 168
+    assert merged.label_counts()["severe_toxic"]["positive"] >= 300
+    for label in LABELS:
+        assert counts[label]["positive"] >= 300, label
+
+
+@needs_data
+def test_natural_rows_are_the_random_samples(everything: LabeledSet) -> None:
+    natural = Counter(
+        s for s, flag in zip(everything.sources, everything.natural, strict=True) if flag
+    )
+    assert natural == {"jigsaw_train": 4_954, "wikipedia_cat": 9_996}
+
+
+@needs_data
+def test_perturbation_groups_stay_in_one_split(everything: LabeledSet, merged: LabeledSet) -> None:
+    grouped = Counter(g.split(":")[0] for g in everything.groups if g is not None)
+    assert grouped == {"dynahate": 4_878, "hatemoji": 5_912}
+    parts: dict[str, set[Split]] = {}
+    splits = assign_splits(merged.texts, merged.groups)
+    for group, part in zip(merged.groups, splits, strict=True):
+        if group is not None:
+            parts.setdefault(group, set()).add(part)
+    assert len(parts) > 3_000
+    assert all(len(found) == 1 for found in parts.values())
 
 
 @needs_data

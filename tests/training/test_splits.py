@@ -121,3 +121,74 @@ def test_a_moderator_correction_overrides_public_labels_for_the_same_text() -> N
     assert len(merged) == 2
     assert merged.labels[0].tolist() == [0, 0, 0, 0, 0, 0]
     assert report.overridden_by_corrections == 1
+
+
+def test_grouped_rows_share_a_split_even_when_their_texts_hash_apart() -> None:
+    texts = [f"contrast pair sentence {i}" for i in range(40)]
+    by_text = assign_splits(texts)
+    original, perturbation = next(
+        (a, b) for a in texts for b in texts if split_of(a) is not split_of(b)
+    )
+    data = _set(
+        [
+            (original, [1, N, N, N, N, 1], "dynahate"),
+            (perturbation, [N, N, N, N, N, 0], "dynahate"),
+            ("hello world", [0, 0, 0, 0, 0, 0], "davidson"),
+        ]
+    )
+    data.groups = ["dynahate:acl1", "dynahate:acl1", None]
+    parts = assign_splits(data.texts, data.groups)
+    assert parts[0] is parts[1] is split_of("", "dynahate:acl1")
+    assert by_text[texts.index(original)] is not by_text[texts.index(perturbation)]
+    together = [part for part in split_dataset(data).values() if original in part.texts]
+    assert len(together) == 1
+    assert perturbation in together[0].texts
+
+
+def test_ungrouped_rows_keep_the_split_of_their_text() -> None:
+    texts = ["hello world", "You're an idiot.", "thank you for the edit"]
+    assert assign_splits(texts, [None, None, None]) == assign_splits(texts)
+    assert assign_splits(texts, [None, "g", None])[0::2] == [Split.TRAIN, Split.VALIDATION]
+    data = _set([(text, [0, 0, 0, 0, 0, 0], "davidson") for text in texts])
+    parts = split_dataset(data)
+    assert parts[Split.TRAIN].texts == ["hello world"]
+    assert parts[Split.VALIDATION].texts == ["You're an idiot.", "thank you for the edit"]
+    with pytest.raises(ValueError, match="group keys"):
+        assign_splits(texts, [None])
+
+
+def test_dedupe_keeps_a_group_key_and_the_natural_flag_of_any_duplicate() -> None:
+    data = _set(
+        [
+            ("same words", [0, 0, 0, 0, 0, 0], "davidson"),
+            ("same  words", [N, N, N, N, N, 0], "hatemoji"),
+            ("same words", [N, N, N, N, N, 0], "dynahate"),
+            ("plain", [0, 0, 0, 0, 0, 0], "jigsaw_train"),
+            ("plain ", [0, 0, 0, 0, 0, 0], "davidson"),
+        ]
+    )
+    data.groups = [None, "hatemoji:7", "dynahate:acl9", None, None]
+    data.natural = [False, False, False, False, True]
+    merged, _ = dedupe(data)
+    assert merged.texts == ["same words", "plain"]
+    assert merged.sources == ["davidson", "jigsaw_train"]
+    # Whatever the load order, the smallest key wins, so the split never depends on it.
+    assert merged.groups == ["dynahate:acl9", None]
+    assert merged.natural == [False, True]
+    reordered, _ = dedupe(data.subset([2, 1, 0, 4, 3]))
+    assert reordered.groups == ["dynahate:acl9", None]
+
+
+def test_subset_and_concat_carry_groups_and_natural_flags() -> None:
+    first = _set([("a", [0, 0, 0, 0, 0, 0], "x"), ("b", [1, N, N, N, N, N], "x")])
+    first.groups = ["x:1", None]
+    first.natural = [True, False]
+    second = _set([("c", [0, 0, 0, 0, 0, 0], "y")])
+    joined = LabeledSet.concat([first, second])
+    assert joined.groups == ["x:1", None, None]
+    assert joined.natural == [True, False, False]
+    picked = joined.subset([2, 0])
+    assert picked.groups == [None, "x:1"]
+    assert picked.natural == [False, True]
+    with pytest.raises(ValueError, match="inconsistent"):
+        LabeledSet(["a"], np.zeros((1, 6), dtype=np.float32), ["x"], groups=[None, None])

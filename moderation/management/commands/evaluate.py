@@ -32,6 +32,15 @@ class Command(BaseCommand):
         parser.add_argument("--report", type=Path, help="report directory (reports/<version>)")
         parser.add_argument("--max-rows", type=int, help="evaluate a fixed sample of N rows")
         parser.add_argument("--no-anchor", action="store_true", help="skip alt-profanity-check")
+        parser.add_argument(
+            "--folds",
+            type=int,
+            help="also k-fold cross-validate the model's recipe (linear models): mean and "
+            "spread of per-label ROC-AUC, in crossval.md",
+        )
+        parser.add_argument(
+            "--folds-max-rows", type=int, help="cross-validate on a fixed sample of N rows"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from classifier.artifacts import ArtifactError
@@ -51,6 +60,8 @@ class Command(BaseCommand):
                 max_rows=options["max_rows"],
                 anchor=not options["no_anchor"],
                 progress=options["verbosity"] > 0,
+                folds=options["folds"],
+                folds_max_rows=options["folds_max_rows"],
             )
         except (ArtifactError, FileNotFoundError, KeyError, ValueError) as exc:
             raise CommandError(str(exc)) from exc

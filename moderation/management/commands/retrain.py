@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from moderation.models import RetrainStatus
 from moderation.services.retraining import RetrainLocked, RetrainOptions, retrain_run
+from training.trainers import TRAINERS
 
 
 def _since(value: str) -> datetime:
@@ -27,7 +28,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--backend", choices=["linear", "transformer"], default=None)
+        parser.add_argument("--backend", choices=sorted(TRAINERS), default=None)
         parser.add_argument("--since", type=_since, help="Only corrections decided since then.")
         parser.add_argument("--dry-run", action="store_true", help="Say what would happen.")
         parser.add_argument(

@@ -7,6 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from training.thresholds import DEFAULT_FLAG_PRECISION
+from training.trainers import TRAINERS
+
 
 class Command(BaseCommand):
     help = (
@@ -16,7 +19,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--backend", choices=["linear", "transformer"], default="linear")
+        parser.add_argument("--backend", choices=sorted(TRAINERS), default="linear")
         parser.add_argument("--data", type=Path, help="data directory (default ../shared/data)")
         parser.add_argument(
             "--sources", help="comma-separated public sets to use (default: all); '' for none"
@@ -42,6 +45,18 @@ class Command(BaseCommand):
         parser.add_argument("--report", type=Path, help="report directory")
         parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
         parser.add_argument("--max-rows", type=int, help="train on a fixed sample of N rows")
+        parser.add_argument(
+            "--flag-precision",
+            type=float,
+            default=DEFAULT_FLAG_PRECISION,
+            help="choose flag thresholds for this precision on natural traffic "
+            f"(default {DEFAULT_FLAG_PRECISION})",
+        )
+        parser.add_argument(
+            "--max-rows-per-source",
+            type=int,
+            help="train on at most N rows of each source (a fixed sample, before --max-rows)",
+        )
         parser.add_argument("--no-anchor", action="store_true", help="skip alt-profanity-check")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
@@ -71,6 +86,26 @@ class Command(BaseCommand):
             "--quantize", choices=["dynamic-int8"], help="transformer: int8 linear layers"
         )
         parser.add_argument(
+            "--weights-dtype",
+            choices=["float32", "float16"],
+            default="float32",
+            help="transformer: store weights as float16 (half the size; rounded before "
+            "evaluation, so the report measures what is stored)",
+        )
+        parser.add_argument(
+            "--cascade-first", type=Path, help="cascade: the first stage's artifact (linear)"
+        )
+        parser.add_argument(
+            "--cascade-second", type=Path, help="cascade: the second stage's artifact"
+        )
+        parser.add_argument(
+            "--cascade-max-settled",
+            type=float,
+            default=0.01,
+            help="cascade: at most this share of each label's validation positives may be "
+            "settled by the first stage (default 0.01)",
+        )
+        parser.add_argument(
             "--checkpoint-dir",
             type=Path,
             help="transformer: where to keep the resumable state (default var/checkpoints/)",
@@ -95,6 +130,10 @@ class Command(BaseCommand):
                 source_weights[name.strip()] = float(value)
             except ValueError:
                 raise CommandError(f"--source-weight needs SOURCE=WEIGHT, got {item!r}") from None
+        if not 0.0 < options["flag_precision"] < 1.0:
+            raise CommandError(
+                f"--flag-precision must be in (0, 1), got {options['flag_precision']}"
+            )
         train_options = TrainOptions(
             source_weights=source_weights,
             backend=options["backend"],
@@ -106,6 +145,8 @@ class Command(BaseCommand):
             text_column=options["text_column"],
             corrections=options["corrections"],
             max_rows=options["max_rows"],
+            max_rows_per_source=options["max_rows_per_source"],
+            flag_precision=options["flag_precision"],
             overwrite=options["overwrite"],
             anchor=not options["no_anchor"],
             progress=options["verbosity"] > 0,
@@ -119,6 +160,10 @@ class Command(BaseCommand):
             quantize=options["quantize"],
             checkpoint_dir=options["checkpoint_dir"],
             seed=options["seed"],
+            weights_dtype=options["weights_dtype"],
+            cascade_first=options["cascade_first"],
+            cascade_second=options["cascade_second"],
+            cascade_max_settled=options["cascade_max_settled"],
         )
         say = (
             (lambda message: tqdm.write(message, file=self.stderr))

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("moderation", "0007_comment_failed_status"),
+        ("moderation", "0008_per_label_auto_remove"),
     ]
 
     operations = [

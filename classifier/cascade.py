@@ -1,0 +1,163 @@
+"""The cascade backend: a cheap first model settles the clearly benign, a second decides the rest.
+
+Most of a real comment stream is harmless, and the linear model scores a comment about a hundred
+times faster than the transformer. The cascade scores every text with the first model; a text
+whose every first-stage probability is below that label's ``gate`` is settled as benign and keeps
+the first model's scores; every other text is scored by the second model, whose scores are the
+answer. Gates are chosen on validation data so that only a small, stated share of each label's
+positives is ever settled by the first model (:func:`choose_gates`); what that costs in quality
+and buys in speed is measured in the model report and in ``docs/model.md``.
+
+Explanations come from the first (linear) model, whose per-word contributions are exact and cost
+a fraction of the transformer's occlusion; ``docs/model.md`` measures how well they point at the
+words annotators marked as toxic.
+
+An artifact holds both models::
+
+    <version>/
+        manifest.json
+        cascade.json          gates, what each stage is, settled-share statistics
+        first/...             the first model's files (its own backend's layout)
+        second/...            the second model's files
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from classifier.backend import ToxicityBackend
+from classifier.explain import Contributions, ExplainingBackend
+from classifier.labels import LABELS
+from classifier.registry import backend_spec
+from classifier.text import AlignedText
+
+BACKEND_NAME: Final = "cascade"
+CASCADE_FILE: Final = "cascade.json"
+FIRST_DIR: Final = "first"
+SECOND_DIR: Final = "second"
+_N_LABELS: Final = len(LABELS)
+
+
+class CascadeBackend:
+    """Scores with ``first``; texts not settled as benign by ``gates`` are rescored by ``second``.
+
+    ``gates`` is float ``(6,)``: a text is settled when ``first``'s probability is below the
+    gate for every label (a gate of 0 never settles on that label).
+    """
+
+    name = BACKEND_NAME
+
+    def __init__(
+        self,
+        first: ToxicityBackend,
+        second: ToxicityBackend,
+        *,
+        gates: npt.ArrayLike,
+        info: dict[str, Any] | None = None,
+    ) -> None:
+        self.first = first
+        self.second = second
+        self.gates = np.asarray(gates, dtype=np.float32).reshape(_N_LABELS)
+        self.info: dict[str, Any] = dict(info or {})
+        #: Texts scored, and texts the second model had to score, since this backend was built.
+        self.scored = 0
+        self.escalated = 0
+
+    @property
+    def constants(self) -> npt.NDArray[np.float32]:
+        """The second stage's constant priors (NaN where a label is trained)."""
+        return np.asarray(getattr(self.second, "constants", np.full(_N_LABELS, np.nan)))
+
+    def settled(self, first_scores: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
+        """Rows the first model settles as benign."""
+        return np.asarray((first_scores < self.gates[None, :]).all(axis=1))
+
+    def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Float32 ``(len(texts), 6)`` in [0, 1], LABELS order; never raises on odd text."""
+        scores = np.asarray(self.first.predict_proba(texts), dtype=np.float32).copy()
+        rest = np.flatnonzero(~self.settled(scores))
+        if len(rest):
+            scores[rest] = self.second.predict_proba([texts[int(i)] for i in rest])
+        self.scored += len(texts)
+        self.escalated += len(rest)
+        return scores
+
+    def contributions(
+        self, texts: Sequence[AlignedText], labels: Sequence[Sequence[int]]
+    ) -> list[Contributions]:
+        """The first model's per-word contributions (exact for the linear model, and cheap)."""
+        if not isinstance(self.first, ExplainingBackend):
+            raise TypeError(f"the first stage ({self.first.name}) cannot explain")
+        return self.first.contributions(texts, labels)
+
+
+def choose_gates(
+    first_scores: npt.ArrayLike, labels: npt.ArrayLike, *, max_settled_positives: float = 0.01
+) -> npt.NDArray[np.float32]:
+    """Per label, the highest gate that settles at most ``max_settled_positives`` of positives.
+
+    ``first_scores`` are the first model's probabilities on validation rows and ``labels`` their
+    ``(n, 6)`` labels (NaN unknown). A label with no known positive gets gate 0 (never settles:
+    with nothing to measure, the second model decides).
+    """
+    scores = np.asarray(first_scores, dtype=np.float64)
+    y = np.asarray(labels, dtype=np.float64)
+    gates = np.zeros(_N_LABELS, dtype=np.float32)
+    for j in range(_N_LABELS):
+        known = ~np.isnan(y[:, j])
+        positives = np.sort(scores[known & (y[:, j] >= 0.5), j])
+        if len(positives) == 0:
+            continue
+        # Settled positives are those scoring below the gate: allow floor(share * n) of them.
+        allowed = int(np.floor(max_settled_positives * len(positives)))
+        gates[j] = positives[allowed] if allowed < len(positives) else 1.0
+    return gates
+
+
+# --- artifact files (registered in classifier.registry) ---------------------------------------
+
+
+def _settings(backend: CascadeBackend) -> dict[str, Any]:
+    return {
+        "first": backend.first.name,
+        "second": backend.second.name,
+        "gates": [round(float(v), 6) for v in backend.gates],
+        "info": backend.info,
+    }
+
+
+def weights_hash(backend: CascadeBackend) -> str:
+    digest = hashlib.sha256()
+    for stage in (backend.first, backend.second):
+        digest.update(f"{stage.name}:{backend_spec(stage.name).hash_weights(stage)};".encode())
+    digest.update(backend.gates.tobytes())
+    return digest.hexdigest()
+
+
+def write_artifact_files(backend: CascadeBackend, directory: Path) -> list[str]:
+    written = [CASCADE_FILE]
+    (directory / CASCADE_FILE).write_text(
+        json.dumps(_settings(backend), indent=2) + "\n", encoding="utf-8"
+    )
+    for sub, stage in ((FIRST_DIR, backend.first), (SECOND_DIR, backend.second)):
+        (directory / sub).mkdir()
+        files = backend_spec(stage.name).write_files(stage, directory / sub)
+        written += [f"{sub}/{name}" for name in files]
+    return written
+
+
+def read_artifact_files(model_dir: Path) -> CascadeBackend:
+    settings = json.loads((model_dir / CASCADE_FILE).read_text(encoding="utf-8"))
+    for key in ("first", "second"):
+        if settings.get(key) == BACKEND_NAME:
+            raise ValueError("a cascade cannot hold a cascade")
+    first = backend_spec(str(settings["first"])).read_backend(model_dir / FIRST_DIR)
+    second = backend_spec(str(settings["second"])).read_backend(model_dir / SECOND_DIR)
+    return CascadeBackend(first, second, gates=settings["gates"], info=settings.get("info", {}))
