@@ -199,5 +199,5 @@ def make_flagged(
 
 def make_moderator(username: str) -> User:
     """A user named `username` in the moderators group, with a fresh permission cache."""
-    user = ModeratorFactory(username=username)
+    user = ModeratorFactory.create(username=username)
     return User.objects.get(pk=user.pk)

@@ -95,19 +95,22 @@ class AtomicRateThrottle(throttling.SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
+        num_requests, duration = self.parse_rate(self.rate)
+        if num_requests is None or duration is None:
+            return True
         now = self.timer()
-        window = int(now // self.duration)
+        window = int(now // duration)
         key = f"{self.key}:{window}"
         # Expires with its window (plus a second of clock skew between web processes).
-        timeout = self.duration + 1
+        timeout = duration + 1
         self.cache.add(key, 0, timeout=timeout)
         try:
             count = int(self.cache.incr(key))
         except ValueError:  # expired between add and incr: this request opens a new count
             self.cache.add(key, 0, timeout=timeout)
             count = int(self.cache.incr(key))
-        self._wait_seconds = (window + 1) * self.duration - now
-        return count <= self.num_requests
+        self._wait_seconds = (window + 1) * duration - now
+        return count <= num_requests
 
     def wait(self) -> float | None:
         """Seconds until the current window ends (at least one)."""

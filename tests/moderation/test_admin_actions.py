@@ -65,14 +65,14 @@ def test_a_superuser_is_offered_every_action(db: None) -> None:
     request.user = root
 
     for model, model_admin in admin.site._registry.items():
-        declared = {name for _, name, _ in model_admin._get_base_actions()}
+        declared = {name for _, name, _ in model_admin._get_base_actions()}  # type: ignore[attr-defined]
         if not model_admin.has_delete_permission(request):
             declared.discard("delete_selected")  # rows nobody deletes from the admin
         assert offered.get(model._meta.label, set()) == declared, model._meta.label
     assert {"issue_key", "revoke", "rotate_secret", "activate"} <= set().union(*offered.values())
 
 
-def _run_action(user: User, model: type, action: str, pk: Any) -> Any:
+def _run_action(user: User, model: Any, action: str, pk: Any) -> Any:
     client = Client()
     client.force_login(user)
     url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"

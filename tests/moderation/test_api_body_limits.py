@@ -40,7 +40,7 @@ def test_a_full_batch_of_twelve_megabytes_is_accepted(api_client: APIClient, set
     body = _batch_body(500, text)
     assert 12_000_000 < len(body) <= settings.MODERATION_MAX_REQUEST_BYTES
 
-    response = api_client.generic("POST", BATCH_URL, body, content_type="application/json")
+    response = api_client.generic("POST", BATCH_URL, body.decode(), content_type="application/json")
 
     assert response.status_code == 202, response.content[:500]
     assert len(response.json()["comments"]) == 500
@@ -55,7 +55,9 @@ def test_a_body_over_the_limit_is_413_without_an_error_log(
     assert len(body) > settings.MODERATION_MAX_REQUEST_BYTES
 
     with caplog.at_level(logging.WARNING):
-        response = api_client.generic("POST", BATCH_URL, body, content_type="application/json")
+        response = api_client.generic(
+            "POST", BATCH_URL, body.decode(), content_type="application/json"
+        )
 
     _error(response, 413, "payload_too_large")
     assert not Comment.objects.exists()
@@ -67,7 +69,7 @@ def test_django_refusing_a_body_is_payload_too_large(api_client: APIClient, sett
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     body = json.dumps({"external_id": "x", "text": "a" * 2000}).encode()
 
-    response = api_client.generic("POST", URL, body, content_type="application/json")
+    response = api_client.generic("POST", URL, body.decode(), content_type="application/json")
 
     _error(response, 413, "payload_too_large")
     assert not Comment.objects.exists()
