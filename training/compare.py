@@ -36,7 +36,13 @@ from training.evaluate import evaluate
 from training.evasion import evasion_check
 from training.functional import FUNCTIONS, functional_check
 from training.identity import identity_check
-from training.pipeline import PreparedData, prepare_data, score_texts, traffic_policy
+from training.pipeline import (
+    PreparedData,
+    load_split_scores,
+    prepare_data,
+    score_texts,
+    traffic_policy,
+)
 from training.thresholds import DEFAULT_FLAG_PRECISION
 
 Scorer = Callable[[Sequence[str]], npt.NDArray[np.float32]]
@@ -242,10 +248,13 @@ def compare(
     baseline_rows: int = 0,
     log: Callable[[str], None] = print,
     prepared: PreparedData | None = None,
+    saved_scores: Mapping[str, Path] | None = None,
 ) -> dict[str, Any]:
     """Run the comparison; write ``comparison.json``, ``comparison.md`` and plots to ``out``.
 
-    ``prepared`` defaults to every public set, deduplicated and split as for training.
+    ``prepared`` defaults to every public set, deduplicated and split as for training;
+    ``saved_scores`` names report directories whose saved scores stand in for scoring a model
+    again (``{"transformer": DIR}``; the same model's training report).
     """
     from classifier.artifacts import load_model
 
@@ -258,6 +267,10 @@ def compare(
     transformer = load_model(transformer_dir)
     scored: dict[str, tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]] = {}
     for name, model in (("linear", linear), ("transformer", transformer)):
+        if name in (saved_scores or {}):
+            log(f"{name}: scores saved by its training run in {saved_scores[name]}")  # type: ignore[index]
+            scored[name] = load_split_scores(saved_scores[name], prepared)  # type: ignore[index]
+            continue
         log(f"scoring validation and holdout with {model.version}")
         scored[name] = (
             score_texts(model.predict_proba, validation.texts, progress=True, desc=f"{name} val"),
@@ -393,7 +406,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--flag-precision", type=float, default=DEFAULT_FLAG_PRECISION)
     parser.add_argument("--baseline-rows", type=int, default=0, help="0: no baselines")
+    parser.add_argument(
+        "--scores",
+        action="append",
+        default=[],
+        metavar="NAME=REPORT_DIR",
+        help="linear or transformer: reuse the scores its training run saved in its report",
+    )
     args = parser.parse_args(argv)
+    saved = {}
+    for item in args.scores:
+        name, _, folder = item.partition("=")
+        saved[name] = Path(folder)
     compare(
         linear_dir=args.linear,
         transformer_dir=args.transformer,
@@ -401,6 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out=args.out,
         flag_precision=args.flag_precision,
         baseline_rows=args.baseline_rows,
+        saved_scores=saved,
     )
     print((args.out / "comparison.md").read_text(encoding="utf-8"))
     return 0

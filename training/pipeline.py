@@ -328,6 +328,30 @@ def write_full_report(
     return result
 
 
+#: Scores of the validation and holdout rows, saved beside a training report for later
+#: comparisons (``python -m training.compare --scores NAME=DIR``), in split row order.
+SCORE_FILES: Final = {"validation": "validation_scores.npy", "holdout": "holdout_scores.npy"}
+
+
+def save_split_scores(report_dir: Path, **scores: npt.NDArray[np.float32]) -> None:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    for split, matrix in scores.items():
+        np.save(report_dir / SCORE_FILES[split], np.asarray(matrix, dtype=np.float32))
+
+
+def load_split_scores(
+    report_dir: Path, prepared: PreparedData
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Saved (validation, holdout) scores; ``ValueError`` unless they fit these splits."""
+    found = []
+    for split, part in (("validation", prepared.validation), ("holdout", prepared.holdout)):
+        matrix = np.load(report_dir / SCORE_FILES[split], allow_pickle=False)
+        if matrix.shape != (len(part), len(LABELS)):
+            raise ValueError(f"{report_dir}: {split} scores do not fit this data ({matrix.shape})")
+        found.append(matrix.astype(np.float32))
+    return found[0], found[1]
+
+
 def traffic_policy(
     prepared: PreparedData, validation_scores: npt.ArrayLike, flag_precision: float
 ) -> dict[str, Any]:
@@ -524,6 +548,7 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
     version = artifact_version(backend)
     out_dir = out or DEFAULT_OUT_ROOT / version
     report_dir = options.report_dir or DEFAULT_REPORTS_DIR / version
+    save_split_scores(report_dir, validation=val_scores, holdout=holdout_scores)
     constant = [label for j, label in enumerate(LABELS) if not np.isnan(backend.constants[j])]
     notes = (
         f"Model `{version}` ({options.backend}), trained on "

@@ -92,6 +92,39 @@ def test_every_candidate_is_assessed_on_the_same_rows(
     )
     assert (out / "roc_toxic.png").stat().st_size > 1000
     assert (out / "functional.png").stat().st_size > 1000
+    # Saved scores stand in for scoring a model again, and must fit the splits.
+    from training.pipeline import save_split_scores
+
+    saved = tmp_path / "saved"
+    save_split_scores(
+        saved,
+        validation=other.predict_proba(prepared.validation.texts),
+        holdout=other.predict_proba(prepared.holdout.texts),
+    )
+    again = compare(
+        linear_dir=dirs["linear"],
+        transformer_dir=dirs["other"],
+        cascade_dir=None,
+        out=tmp_path / "again",
+        prepared=prepared,
+        log=lambda _message: None,
+        saved_scores={"transformer": saved},
+    )
+    assert (
+        again["candidates"]["transformer"]["metrics"]
+        == results["candidates"]["transformer"]["metrics"]
+    )
+    save_split_scores(saved, holdout=np.zeros((3, len(LABELS)), dtype=np.float32))
+    with pytest.raises(ValueError, match="do not fit"):
+        compare(
+            linear_dir=dirs["linear"],
+            transformer_dir=dirs["other"],
+            cascade_dir=None,
+            out=tmp_path / "bad",
+            prepared=prepared,
+            log=lambda _message: None,
+            saved_scores={"transformer": saved},
+        )
     first = linear.predict_proba(prepared.holdout.texts)
     second = other.predict_proba(prepared.holdout.texts)
     settled = cascade.settled(first)
