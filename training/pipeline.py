@@ -550,9 +550,10 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
     report_dir = options.report_dir or DEFAULT_REPORTS_DIR / version
     save_split_scores(report_dir, validation=val_scores, holdout=holdout_scores)
     constant = [label for j, label in enumerate(LABELS) if not np.isnan(backend.constants[j])]
+    trained_on = training_rows(options, prepared)  # sampled once for the notes and the summary
     notes = (
         f"Model `{version}` ({options.backend}), trained on "
-        f"{len(training_rows(options, prepared)):,} rows; "
+        f"{len(trained_on):,} rows; "
         f"thresholds and calibration from {len(validation):,} validation rows; metrics on "
         f"{len(holdout):,} holdout rows."
         + (
@@ -588,7 +589,7 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
         },
         "max_train_rows": options.max_rows,
         "max_train_rows_per_source": options.max_rows_per_source,
-        "train_label_counts": training_rows(options, prepared).label_counts(),
+        "train_label_counts": trained_on.label_counts(),
         "backend": backend.info,
         "constant_labels": constant,
         "train_seconds": round(train_seconds, 1),
