@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 from training.datasets.base import (
@@ -48,28 +51,52 @@ def load_dynahate(data_dir: DataDir = None) -> LabeledSet:
     group key ``dynahate:<original acl.id>``, so the pair never straddles two splits; rows
     without a link (round 1) are split by their text. Rows with another label are dropped.
     """
-    folder = resolve_data_dir(data_dir) / "dynahate_dev_test"
+    return load_contrast_set(
+        resolve_data_dir(data_dir) / "dynahate_dev_test",
+        ("dynahate_dev.csv.gz", "dynahate_test.csv.gz"),
+        source="dynahate",
+        columns=ContrastColumns("label", "hate", "nothate", "acl.id", "acl.id.matched", "level"),
+    )
+
+
+@dataclass(frozen=True)
+class ContrastColumns:
+    """Where a contrast set keeps its label, its pair link and which side of a pair a row is."""
+
+    label: str
+    hate: str
+    not_hate: str
+    id: str
+    matched: str
+    level: str
+
+
+def load_contrast_set(
+    folder: Path, files: Sequence[str], *, source: str, columns: ContrastColumns
+) -> LabeledSet:
+    """Rows of a contrast set (an original and its perturbations share the group key
+    ``<source>:<original id>``; a row with no pair is ungrouped), mapped with
+    :func:`contrast_set_row`. Rows whose label is neither value are dropped and counted."""
     rows: list[tuple[str, LabelRow]] = []
     groups: list[str | None] = []
     dropped = 0
-    for name in ("dynahate_dev.csv.gz", "dynahate_test.csv.gz"):
+    for name in files:
         with _open_text(folder / name) as handle:
             for rec in csv.DictReader(handle):
-                label = rec["label"].strip()
-                if label not in ("hate", "nothate"):
+                label = rec[columns.label].strip()
+                if label not in (columns.hate, columns.not_hate):
                     dropped += 1
                     continue
-                rows.append(
-                    (rec["text"], contrast_set_row(hate=label == "hate", hate_type=rec["type"]))
-                )
-                matched = rec["acl.id.matched"].strip()
+                hate = label == columns.hate
+                rows.append((rec["text"], contrast_set_row(hate=hate, hate_type=rec["type"])))
+                matched = rec[columns.matched].strip()
                 if not matched:
                     groups.append(None)
-                elif rec["level"].strip() == "original":
-                    groups.append(f"dynahate:{rec['acl.id'].strip()}")
+                elif rec[columns.level].strip() == "original":
+                    groups.append(f"{source}:{rec[columns.id].strip()}")
                 else:
-                    groups.append(f"dynahate:{matched}")
-    return _build(rows, "dynahate", {"dropped_unknown_label": dropped}, groups=groups)
+                    groups.append(f"{source}:{matched}")
+    return _build(rows, source, {"dropped_unknown_label": dropped}, groups=groups)
 
 
 SOURCE: Final = Source(

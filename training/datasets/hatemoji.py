@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Final
 
 from training.datasets.base import (
     DataDir,
     LabeledSet,
-    LabelRow,
     Source,
-    _build,
-    _open_text,
     resolve_data_dir,
 )
-from training.datasets.dynahate import contrast_set_row
+from training.datasets.dynahate import ContrastColumns, load_contrast_set
 
 
 def load_hatemoji(data_dir: DataDir = None) -> LabeledSet:
@@ -25,28 +21,12 @@ def load_hatemoji(data_dir: DataDir = None) -> LabeledSet:
     (``matched_id``); both get the group key ``hatemoji:<original entry_id>`` so the pair lands
     in one split. Rows with an unreadable label are dropped.
     """
-    folder = resolve_data_dir(data_dir) / "hatemoji_build"
-    rows: list[tuple[str, LabelRow]] = []
-    groups: list[str | None] = []
-    dropped = 0
-    for name in ("train.csv.gz", "validation.csv.gz", "test.csv.gz"):
-        with _open_text(folder / name) as handle:
-            for rec in csv.DictReader(handle):
-                label = rec["label_gold"].strip()
-                if label not in ("0", "1"):
-                    dropped += 1
-                    continue
-                rows.append(
-                    (rec["text"], contrast_set_row(hate=label == "1", hate_type=rec["type"]))
-                )
-                matched = rec["matched_id"].strip()
-                if not matched:
-                    groups.append(None)
-                elif rec["set"].strip() == "original":
-                    groups.append(f"hatemoji:{rec['entry_id'].strip()}")
-                else:
-                    groups.append(f"hatemoji:{matched}")
-    return _build(rows, "hatemoji", {"dropped_unknown_label": dropped}, groups=groups)
+    return load_contrast_set(
+        resolve_data_dir(data_dir) / "hatemoji_build",
+        ("train.csv.gz", "validation.csv.gz", "test.csv.gz"),
+        source="hatemoji",
+        columns=ContrastColumns("label_gold", "1", "0", "entry_id", "matched_id", "set"),
+    )
 
 
 SOURCE: Final = Source(
