@@ -239,6 +239,11 @@ THREAT_FRAMES: Final = (
     "If I ever see {obj} again I will {act}.",
     "My friends and I are coming to {act}.",
     "Keep it up and I'll {act}.",
+    # conditional: a demand, then the act
+    "Say that again, even once, and I will {act}.",
+    "Show {poss} face on this street again and I'll {act}.",
+    "Call the cops and I swear I'll {act}.",
+    "Unless the money is back by Friday, I'm going to {act}.",
 )
 
 #: Threats with no violent verb: the menace is implied.
@@ -263,10 +268,100 @@ IMPLIED_THREATS: Final = (
     "Nobody is going to recognise {obj} when I'm done.",
     "I hope {subj} like{s} hospital food, because that's where {subj} {be} going.",
     "Everyone will be reading about {obj} in the obituaries.",
+    # conditional: a demand, then an implied consequence
+    "Talk to the police and {subj} won't make it home.",
+    "Testify tomorrow and {poss} family pays for it.",
+    "Leave this town by Sunday or {subj} end{s} up at the bottom of the river.",
+    "Tell anyone about this and {subj} will regret being born.",
+    "Do that again and nobody will ever find {obj}.",
+    "One more post about me and {poss} kids stop being safe.",
 )
 
 #: Targets per act and frame; the target rotates so that every one appears with every frame.
 _TARGETS_PER_ACT: Final = 3
+
+
+#: Claims that demean a group, completing "{People} are ...". Alone they are hate; negated,
+#: quoted to condemn them, or reported, the same words are not (:func:`contrast_rows`).
+HATEFUL_CLAIMS: Final = (
+    "born criminals",
+    "a disease on this society",
+    "subhuman filth",
+    "parasites living off the rest of us",
+    "too stupid to be allowed to vote",
+    "vermin that should be exterminated",
+    "lazy thieves, every single one",
+    "animals, not real people",
+    "a plague on every country they enter",
+    "genetically inferior",
+)
+
+#: Frames that state a claim as one's own view: hate (``toxic`` and ``identity_hate`` 1).
+ASSERTING_FRAMES: Final = (
+    "{People} are {claim}.",
+    "Face it, {people} are {claim}.",
+    "everyone knows {people} are {claim}",
+    "Honestly, {people} are {claim} and I'm tired of pretending otherwise.",
+)
+
+#: Frames that deny a claim: harmless (every label 0).
+NEGATING_FRAMES: Final = (
+    "There is zero truth in saying {people} are {claim}.",
+    "It is a lie that {people} are {claim}.",
+    "Nobody sensible thinks {people} are {claim}.",
+    "My grandad claimed {people} are {claim}, and he was flat wrong.",
+    "The idea that {people} are {claim} has been debunked again and again.",
+    "Claiming that {people} are {claim} is plain bigotry.",
+)
+
+#: Frames that quote a claim to condemn or report it: harmless (every label 0).
+QUOTING_FRAMES: Final = (
+    'A stranger yelled "{People} are {claim}" at my neighbour, and I called it out.',
+    'Got a DM saying "{people} are {claim}". Reported and blocked.',
+    'The graffiti read "{People} are {claim}", so we painted over it on Saturday.',
+    'Posts like "{people} are {claim}" should get accounts banned.',
+    'Our teacher showed us old posters reading "{People} are {claim}" to explain propaganda.',
+    'He really thinks "{people} are {claim}" counts as an opinion. It is bigotry.',
+)
+
+#: Telling someone to leave because of where they or their family come from: hate
+#: (``toxic`` and ``identity_hate`` 1), with no slur and no group named.
+CODED_EXCLUSION: Final = (
+    "Pack your bags and return to your own land.",
+    "Nobody invited your kind, so leave.",
+    "This land belongs to us, not to the likes of you. Leave.",
+    "Your people don't belong in this town.",
+    "We were fine here before you lot turned up.",
+    "Take your whole family and leave our country.",
+    "Why are you still here? Your homeland is waiting for you.",
+    "You will never count as a local here, however many years pass.",
+    "Real locals don't want people like you next door.",
+    "Get on a boat and go home where you belong.",
+    "Your kind ruins every neighbourhood you move into.",
+    "Nobody here asked for you, go home.",
+)
+
+#: The same, aimed at a group: "{People} should ...".
+CODED_EXCLUSION_GROUP: Final = (
+    "{People} should be shipped back where they belong.",
+    "Send {people} back home, every last one of them.",
+    "{People} will never really belong here.",
+    "This town was better before {people} moved in.",
+)
+
+#: Conditionals with no menace: harmless (every label 0), the contrast to conditional threats.
+BENIGN_CONDITIONALS: Final = (
+    "If you show up late again, I'll start the meeting without you.",
+    "Say that again and I'll print it on a T-shirt.",
+    "Call me when you land and I'll pick you up.",
+    "Unless the parcel arrives by Friday, I'm going to ask for a refund.",
+    "Talk to the landlord and he'll fix the heating.",
+    "Keep practising and you'll beat me at chess by spring.",
+    "Leave the keys under the mat if I'm not home.",
+    "Tell anyone about the surprise party and I'll never forgive you, haha.",
+    "Do that again and the whole team will want lessons from you.",
+    "Show up at the market on Sunday and I'll buy you a coffee.",
+)
 
 
 def _fill_group(template: str, group: Group) -> str:
@@ -318,20 +413,63 @@ def threat_rows() -> list[tuple[str, bool]]:
     return list(rows.items())
 
 
+def _fill_claim(frame: str, group: Group, claim: str) -> str:
+    return _fill_group(frame.replace("{claim}", claim), group)
+
+
+def contrast_rows() -> list[tuple[str, bool]]:
+    """Hateful claims about groups asserted (hate: True), negated or quoted to condemn them
+    (harmless: False), coded exclusion (hate) and menace-free conditionals (harmless).
+
+    Each frame is crossed with every claim, and the group rotates, so that every group is both
+    attacked and defended: the words of a slur or stereotype do not decide the label, the frame
+    does.
+    """
+    rows: dict[str, bool] = {}
+    n = len(GROUPS)
+    for frames, hateful in (
+        (ASSERTING_FRAMES, True),
+        (NEGATING_FRAMES, False),
+        (QUOTING_FRAMES, False),
+    ):
+        for f, frame in enumerate(frames):
+            for c, claim in enumerate(HATEFUL_CLAIMS):
+                for k in range(3):
+                    group = GROUPS[(7 * f + 3 * c + k * (n // 3)) % n]
+                    rows.setdefault(_fill_claim(frame, group, claim), hateful)
+    for text in CODED_EXCLUSION:
+        rows.setdefault(text, True)
+    for template in CODED_EXCLUSION_GROUP:
+        for group in GROUPS:
+            if group.kind in HERITAGE or group.kind == "origin":
+                rows.setdefault(_fill_group(template, group), True)
+    for text in BENIGN_CONDITIONALS:
+        rows.setdefault(text, False)
+    return list(rows.items())
+
+
 def load_templates() -> LabeledSet:
-    """The generated source: identity rows (all labels 0), then threat rows.
+    """The generated source: identity rows (all labels 0), threat rows, then contrast rows.
 
     Threat rows have ``toxic`` and ``threat`` 1, ``severe_toxic`` 1 for the graphic acts, and
-    every other label ``NaN`` (unknown).
+    every other label ``NaN`` (unknown). Hateful contrast rows have ``toxic`` and
+    ``identity_hate`` 1 and the rest unknown (a group attack may or may not be obscene, and a
+    claim is not a threat); harmless contrast rows are 0 on every label.
     """
     harmless = identity_rows()
     threats = threat_rows()
-    labels = np.zeros((len(harmless) + len(threats), len(LABELS)), dtype=np.float32)
-    threat_labels = labels[len(harmless) :]
+    contrast = contrast_rows()
+    labels = np.zeros((len(harmless) + len(threats) + len(contrast), len(LABELS)), np.float32)
+    threat_labels = labels[len(harmless) : len(harmless) + len(threats)]
     threat_labels[:] = np.nan
     threat_labels[:, LABELS.index("toxic")] = 1.0
     threat_labels[:, LABELS.index("threat")] = 1.0
     severe = np.array([is_severe for _, is_severe in threats], dtype=bool)
     threat_labels[severe, LABELS.index("severe_toxic")] = 1.0
-    texts = harmless + [text for text, _ in threats]
+    contrast_labels = labels[len(harmless) + len(threats) :]
+    hateful = np.array([is_hate for _, is_hate in contrast], dtype=bool)
+    contrast_labels[hateful] = np.nan
+    contrast_labels[hateful, LABELS.index("toxic")] = 1.0
+    contrast_labels[hateful, LABELS.index("identity_hate")] = 1.0
+    texts = harmless + [text for text, _ in threats] + [text for text, _ in contrast]
     return LabeledSet(texts=texts, labels=labels, sources=[SOURCE] * len(texts))

@@ -6,7 +6,14 @@ import numpy as np
 
 from classifier.labels import LABELS
 from classifier.text import normalize_text
-from training.augment import GROUPS, SOURCE, identity_rows, load_templates, threat_rows
+from training.augment import (
+    GROUPS,
+    SOURCE,
+    contrast_rows,
+    identity_rows,
+    load_templates,
+    threat_rows,
+)
 from training.functional import load_functional_suite
 from training.identity import identity_sentences
 
@@ -35,10 +42,11 @@ def _assert_disjoint(augmentation: list[str], evaluation: list[str]) -> None:
 def test_identity_rows_are_all_zero_and_threat_rows_are_threats() -> None:
     data = load_templates()
     n_identity = len(identity_rows())
+    n_threats = len(threat_rows())
     assert set(data.sources) == {SOURCE}
     assert data.labels.dtype == np.float32
     assert (data.labels[:n_identity] == 0).all()
-    threats = data.labels[n_identity:]
+    threats = data.labels[n_identity : n_identity + n_threats]
     assert (threats[:, LABELS.index("toxic")] == 1).all()
     assert (threats[:, LABELS.index("threat")] == 1).all()
     for label in ("obscene", "insult", "identity_hate"):
@@ -46,6 +54,22 @@ def test_identity_rows_are_all_zero_and_threat_rows_are_threats() -> None:
     severe = threats[:, LABELS.index("severe_toxic")]
     assert 0 < (severe == 1).sum() < len(threats) / 2
     assert np.isnan(severe[severe != 1]).all()
+
+
+def test_contrast_rows_label_the_frame_not_the_words() -> None:
+    data = load_templates()
+    contrast = contrast_rows()
+    labels = data.labels[len(data.texts) - len(contrast) :]
+    hateful = np.array([is_hate for _, is_hate in contrast])
+    assert 0.3 < hateful.mean() < 0.7
+    for label in ("toxic", "identity_hate"):
+        assert (labels[hateful, LABELS.index(label)] == 1).all()
+    assert np.isnan(labels[hateful, LABELS.index("threat")]).all()
+    assert (labels[~hateful] == 0).all()
+    # the same claim appears asserted (hate) and negated or quoted (harmless)
+    texts = dict(contrast)
+    claim = "born criminals"
+    assert {v for t, v in texts.items() if claim in t} == {True, False}
 
 
 def test_sizes_and_breadth() -> None:
