@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from moderation.errors import BatchRejected, ExternalIdConflict, ModerationError
+from moderation.services.analysis import ScoringFailed, ScoringUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(
             error_body(exc.code, exc.message, comment_id=exc.comment_public_id),
             status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, ScoringUnavailable):
+        return Response(
+            error_body(exc.code, exc.message, retry_after_seconds=exc.retry_after_seconds),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
+    if isinstance(exc, ScoringFailed):
+        return Response(
+            error_body(exc.code, exc.message), status=status.HTTP_422_UNPROCESSABLE_ENTITY
         )
     if isinstance(exc, ModerationError):
         return Response(error_body(exc.code, exc.message), status=status.HTTP_400_BAD_REQUEST)

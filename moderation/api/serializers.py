@@ -119,6 +119,28 @@ class StrictInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
         return super().to_internal_value(data)
 
 
+def _visible_text(value: str) -> str:
+    if not value.strip():
+        raise serializers.ValidationError("Must not be blank.", code="blank")
+    if not normalize_text(value):
+        # Only zero-width, bidi, control or other invisible characters: the model would
+        # score an empty text, and a moderator would see nothing.
+        raise serializers.ValidationError(
+            "Must contain visible text; this is only invisible, formatting or control characters.",
+            code="no_visible_text",
+        )
+    return value
+
+
+def comment_text_clean(value: Any) -> str:
+    """`value` if it is a text a comment may have (a string of 1 to MODERATION_MAX_TEXT_CHARS
+    characters with visible text, no NUL, no lone surrogate); else serializers.ValidationError
+    with the same codes as a comment's `text` field."""
+    limit = settings.MODERATION_MAX_TEXT_CHARS
+    field = StrictCharField(trim_whitespace=False, max_length=limit)
+    return _visible_text(field.run_validation(value))
+
+
 class CommentInputSerializer(StrictInputSerializer):
     external_id = StrictCharField(
         max_length=255, help_text="Your id for the comment; unique per platform."
@@ -143,17 +165,7 @@ class CommentInputSerializer(StrictInputSerializer):
         ]
 
     def validate_text(self, value: str) -> str:
-        if not value.strip():
-            raise serializers.ValidationError("Must not be blank.", code="blank")
-        if not normalize_text(value):
-            # Only zero-width, bidi, control or other invisible characters: the model would
-            # score an empty text, and a moderator would see nothing.
-            raise serializers.ValidationError(
-                "Must contain visible text; this is only invisible, formatting or control "
-                "characters.",
-                code="no_visible_text",
-            )
-        return value
+        return _visible_text(value)
 
     def to_comment_input(self) -> CommentInput:
         return self.comment_input(self.validated_data)

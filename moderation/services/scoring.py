@@ -166,7 +166,7 @@ def policy_apply(*, platform: Platform, scores: Mapping[str, float]) -> PolicyOu
     return PolicyOutcome(CommentStatus.ALLOWED, flagged)
 
 
-def _salient(spans: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def salient_spans(spans: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The spans that matter: at least EXPLANATION_MIN_SHARE of the strongest one's weight.
 
     Linear contributions give every word some weight; highlighting "a" and "it" beside
@@ -246,7 +246,9 @@ def _apply_model(
             changed.update(wanted)
     for comment, digest in zip(comments, digests, strict=True):
         explained = results[digest].explanation if settings.SCORING_EXPLAIN else {}
-        salient = {label: _salient(explained.get(label, [])) for label in comment.flagged_labels}
+        salient = {
+            label: salient_spans(explained.get(label, [])) for label in comment.flagged_labels
+        }
         comment.explanation = {label: spans for label, spans in salient.items() if spans}
     # Scored when its result is written, explanations included: the moment it can be seen.
     now = timezone.now()
