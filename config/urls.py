@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from moderation.api.compat.openai_moderations import OpenAIModerationsApi
 from moderation.api.probes import health, metrics, ready
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(("moderation.api.urls", "api"), namespace="v1")),
+    path("v1/moderations", OpenAIModerationsApi.as_view(), name="openai-moderations"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", health, name="health"),
