@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Under /api/, /v1/ and /v1alpha1/, Django's own 404, 405 and 500 pages are JSON too.
+    "moderation.api.errors.ApiJsonErrorsMiddleware",
     # Last, so it sees a view's exception first: a lost database is a 503, not a 500 page.
     "moderation.api.errors.DatabaseUnavailableMiddleware",
 ]

@@ -55,6 +55,20 @@ class CommentListCreateApi(generics.ListAPIView):  # type: ignore[type-arg]
         description="The platform's comments, newest first, cursor-paginated.",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        known = {*CommentFilter.base_filters, *NewestFirstPagination.query_parameters}
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        serializers.ErrorDetail(
+                            f"Unknown query parameter; the list takes {sorted(known)}.",
+                            code="unknown_parameter",
+                        )
+                    ]
+                    for name in unknown
+                }
+            )
         return super().get(request, *args, **kwargs)
 
     @extend_schema(

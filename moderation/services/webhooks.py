@@ -102,8 +102,10 @@ def webhook_url_validate(url: str) -> None:
     try:
         outbound.check_url_shape(url)
         host = urlsplit(url).hostname or ""
-        literal = outbound.literal_address(host)
-        if literal is not None:  # a name is resolved and checked at every send
+        # An address, or a name that is loopback wherever it is resolved, is checked now;
+        # any other name is resolved and checked at every send.
+        literal = outbound.literal_address(host) or outbound.loopback_name_address(host)
+        if literal is not None:
             outbound.check_address(host, literal, _allowed_networks())
     except outbound.UnsafeUrl as exc:
         raise InvalidEndpoint(str(exc)) from exc

@@ -20,7 +20,8 @@ Not checked here, because the schema cannot say them: that schema-valid requests
 accepted (a cursor must be one the API issued, a webhook URL must resolve to a public
 address, external ids must be unique within a batch, metadata strings must not hold NUL)
 and that every schema-breaking request is refused (an empty filter value means "no filter",
-unknown query parameters are ignored). The tests next to this one cover those rules.
+and the webhook lists ignore query parameters they do not know; the comment list refuses
+them). The tests next to this one cover those rules.
 """
 
 from __future__ import annotations
