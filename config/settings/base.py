@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from kombu import Queue
+
 from config.env import BASE_DIR, env
 from config.logs import logging_config
 from config.prometheus import prometheus_root
@@ -403,12 +405,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # sweeper re-enqueues anything left pending.
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("WORKER_PREFETCH_MULTIPLIER", default=4)
 CELERY_TASK_DEFAULT_QUEUE = "default"
+#: Every queue the project sends to: a worker started without --queues consumes them all
+#: (`make run`, a single-machine install); production runs a worker per queue.
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name)
+    for name in ("scoring", ANALYZE_QUEUE, "default", "webhooks", "training")
+]
 CELERY_TASK_ROUTES = {
     "moderation.comments.score": {"queue": "scoring"},
     "moderation.comments.rescore": {"queue": "scoring"},
     "moderation.webhooks.send": {"queue": "webhooks"},
     "moderation.training.retrain": {"queue": "training"},
-    "moderation.texts.analyze": {"queue": "analyze"},
+    "moderation.texts.analyze": {"queue": ANALYZE_QUEUE},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
