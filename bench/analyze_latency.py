@@ -1,7 +1,7 @@
 """Latency of the synchronous endpoint (`POST /api/v1/analyze`) beside the model's own time.
 
 Starts, on loopback: gunicorn (the web app, as the Procfile runs it) and one Celery worker on
-the `analyze` queue only (prefork, --concurrency processes, prefetch 1), on a scratch
+the `analyze` queue only (--pool, prefork by default, --processes of them, prefetch 1), on a scratch
 PostgreSQL database (created, migrated, dropped) and the local Redis (broker and cache dbs,
 flushed). Then, for one short text per request:
 
@@ -75,8 +75,8 @@ def model_times(artifact: Path, rounds: int) -> list[float]:
 
 
 class Stack:
-    def __init__(self, env: dict[str, str], log_dir: Path, processes: int) -> None:
-        self.env, self.log_dir, self.processes_wanted = env, log_dir, processes
+    def __init__(self, env: dict[str, str], log_dir: Path, processes: int, pool: str) -> None:
+        self.env, self.log_dir, self.processes_wanted, self.pool = env, log_dir, processes, pool
         self.port = free_port()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -95,7 +95,7 @@ class Stack:
         )  # fmt: skip
         command = celery_worker_command(
             queues="analyze",
-            pool="prefork",
+            pool=self.pool,
             concurrency=self.processes_wanted,
             hostname="bench-analyze@%h",
             loglevel="WARNING",
@@ -188,6 +188,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--model", type=Path, help="artifact to activate (default: shipped)")
     parser.add_argument("--processes", type=int, default=1, help="analyze worker processes")
+    parser.add_argument(
+        "--pool", choices=["prefork", "solo", "threads"], default="prefork", help="worker pool"
+    )
     parser.add_argument("--capacity-seconds", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=30.0, help="of the steady load")
     parser.add_argument("--share", type=float, default=0.5, help="of capacity, the steady rate")
@@ -225,7 +228,7 @@ def main() -> None:
         "PROMETHEUS_MULTIPROC_DIR": str(var / "prometheus"),
     }
     os.environ.update(env)
-    stack = Stack(env, var / "logs", args.processes)
+    stack = Stack(env, var / "logs", args.processes, args.pool)
     try:
         results = run(args, stack)
     finally:
@@ -268,6 +271,7 @@ def run(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         "machine": machine(),
         "model": model_version.version,
         "processes": args.processes,
+        "pool": args.pool,
         "model_p50_ms": percentile(own, 0.5) * 1000,
         "model_p99_ms": percentile(own, 0.99) * 1000,
         "capacity_per_second": served,
@@ -281,7 +285,9 @@ def run(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
     figures["overhead_p99"] = figures["p99_ms"] / figures["model_p99_ms"]
     figures["p99_under_target"] = figures["p99_ms"] < args.target_ms
     print(f"machine: {figures['machine']}")
-    print(f"model: {figures['model']}; {args.processes} analyze worker process(es)")
+    print(
+        f"model: {figures['model']}; analyze worker: {args.pool} pool, concurrency {args.processes}"
+    )
     print(f"{'':24}{'p50 ms':>10}{'p99 ms':>10}")
     print(f"{'model alone':24}{figures['model_p50_ms']:10.2f}{figures['model_p99_ms']:10.2f}")
     print(
