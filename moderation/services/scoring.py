@@ -29,7 +29,11 @@ from moderation.services.scoring_failures import (
     comments_score_isolating_failures,
 )
 from moderation.services.scoring_queue import comments_enqueue_on_commit
-from moderation.services.webhooks import comment_outcome_events, webhook_events_emit
+from moderation.services.webhooks import (
+    comment_outcome_events,
+    comment_scored_events,
+    webhook_events_emit,
+)
 
 if TYPE_CHECKING:
     from classifier.artifacts import LoadedModel
@@ -328,7 +332,8 @@ def comment_batch_score(
                 model_check=lambda: model.predict_proba([""]),
             )
             # The outbox: deliveries commit with the outcome they report, or not at all.
-            if not webhook_events_emit(comment_outcome_events(comments)):
+            events = comment_outcome_events(comments) + comment_scored_events(comments)
+            if not webhook_events_emit(events):
                 _commit_without_waiting_for_disk()
     except SoftTimeLimitExceeded:
         comments_over_budget(

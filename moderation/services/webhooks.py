@@ -244,6 +244,21 @@ def comment_event_data(comment: Comment) -> dict[str, Any]:
     }
 
 
+def comment_scored_events(comments: Iterable[Comment]) -> list[WebhookEvent]:
+    """`comment.scored` for comments just scored for the first time, whatever the outcome
+    (allowed included): for platforms that hold a comment back until it is scored."""
+    return [
+        WebhookEvent(
+            platform_id=comment.platform_id,
+            event_type=WebhookEventType.COMMENT_SCORED,
+            data=comment_event_data(comment),
+            comment_id=comment.pk,
+        )
+        for comment in comments
+        if comment.scored_at is not None
+    ]
+
+
 def comment_outcome_events(comments: Iterable[Comment]) -> list[WebhookEvent]:
     """`comment.flagged` / `comment.auto_removed` for comments that just got that outcome."""
     types = {
