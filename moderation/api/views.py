@@ -31,7 +31,7 @@ from moderation.api.serializers import (
 from moderation.errors import BatchItemError, BatchRejected
 from moderation.models import Comment, Platform
 from moderation.selectors.comments import comment_get_for_platform, comment_list_for_platform
-from moderation.services.comments import comment_batch_create, comment_create
+from moderation.services.comments import comment_batch_create, comment_create, comment_erase
 
 
 def _platform(request: Request) -> Platform:
@@ -169,3 +169,17 @@ class CommentDetailApi(APIView):
         explain = query.validated_data["explain"]
         serializer = CommentExplainedSerializer if explain else CommentOutputSerializer
         return Response(serializer(comment).data)
+
+    @extend_schema(
+        summary="Erase a comment",
+        description="Its text, metadata and author id are deleted; the record of its scores "
+        "and moderator decisions stays, without them. Afterwards the comment answers 404 and "
+        "its external_id may be used again.",
+        responses={204: None},
+    )
+    def delete(self, request: Request, comment_id: UUID) -> Response:
+        comment: Comment = comment_get_for_platform(
+            platform=_platform(request), public_id=comment_id
+        )
+        comment_erase(comment=comment)
+        return Response(status=status.HTTP_204_NO_CONTENT)

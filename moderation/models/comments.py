@@ -71,6 +71,10 @@ class Comment(models.Model):
 
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    #: When the platform erased the comment (DELETE): its text, metadata and author id are
+    #: gone, the row stays for the audit of its reviews and scores, and the API no longer
+    #: shows it.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -111,7 +111,7 @@ def comment_review_queue() -> QuerySet[Comment]:
     flagged comments on the same platform), with what a queue row shows, highest priority first.
     Narrow it with `review_queue_filter_state`."""
     queryset = (
-        Comment.objects.filter(status__in=REVIEWABLE_STATUSES)
+        Comment.objects.filter(status__in=REVIEWABLE_STATUSES, erased_at__isnull=True)
         .select_related("platform", "model_version", "review_claim__moderator")
         .defer("metadata")
         .annotate(author_flagged_count=_author_flagged_count())
@@ -135,7 +135,8 @@ def review_queue_filter_state(queryset: QuerySet[Comment], state: str) -> QueryS
 
 def review_queue_open_count() -> int:
     return review_queue_filter_state(
-        Comment.objects.filter(status__in=REVIEWABLE_STATUSES), QueueState.OPEN
+        Comment.objects.filter(status__in=REVIEWABLE_STATUSES, erased_at__isnull=True),
+        QueueState.OPEN,
     ).count()
 
 

@@ -369,7 +369,7 @@ def _batch_lock(comment_ids: Sequence[int], size: int) -> list[Comment]:
     that wait; or, when only suspects were requested, the first of them alone. The other
     suspects requested are enqueued alone after commit."""
     pending = Comment.objects.select_for_update(skip_locked=True).filter(
-        status=CommentStatus.PENDING
+        status=CommentStatus.PENDING, erased_at__isnull=True
     )
     requested = list(pending.filter(pk__in=list(comment_ids)).order_by("pk")[:size])
     comments = [comment for comment in requested if comment.scoring_attempts == 0]

@@ -174,6 +174,7 @@ CASES: dict[tuple[str, str], Callable[[World], None]] = {
     ("comments", "post"): create_with_foreign_external_id_makes_own_comment(batch=False),
     ("comments-batch", "post"): create_with_foreign_external_id_makes_own_comment(batch=True),
     ("comment-detail", "get"): foreign_object_is_not_found("get", "comments/{comment_id}"),
+    ("comment-detail", "delete"): foreign_object_is_not_found("delete", "comments/{comment_id}"),
     ("webhook-endpoints", "get"): list_shows_only_own_rows(
         "webhooks/endpoints", "id", _own("endpoint", "public_id")
     ),
