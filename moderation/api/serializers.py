@@ -299,3 +299,21 @@ class CommentAcceptedSerializer(serializers.Serializer):  # type: ignore[type-ar
 
 class CommentBatchAcceptedSerializer(serializers.Serializer):  # type: ignore[type-arg]
     comments = CommentAcceptedSerializer(many=True)
+
+
+class CommentReportInputSerializer(StrictInputSerializer):
+    reporter_id = StrictCharField(max_length=255, help_text="Your id of the reporting user.")
+    reason = StrictCharField(
+        max_length=2000, trim_whitespace=False, help_text="The user's reason, as given."
+    )
+
+
+class CommentReportOutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    comment_id = serializers.UUIDField(source="comment.public_id")
+    reporter_id = serializers.CharField(source="report.reporter_id")
+    reason = serializers.CharField(source="report.reason")
+    created_at = serializers.DateTimeField(source="report.created_at")
+    report_count = serializers.IntegerField(
+        source="comment.report_count", help_text="Distinct reporters of the comment so far."
+    )
+    status = serializers.CharField(source="comment.status")

@@ -26,6 +26,11 @@ urlpatterns = [
     path("comments/batch", views.CommentBatchCreateApi.as_view(), name="comments-batch"),
     path("comments/<uuid:comment_id>", views.CommentDetailApi.as_view(), name="comment-detail"),
     path(
+        "comments/<uuid:comment_id>/reports",
+        views.CommentReportsApi.as_view(),
+        name="comment-reports",
+    ),
+    path(
         "webhooks/endpoints",
         webhook_views.EndpointListCreateApi.as_view(),
         name="webhook-endpoints",

@@ -35,6 +35,9 @@ from moderation.models import Comment, CommentStatus, Decision, Review
 UNCERTAINTY_WEIGHT = 0.25
 #: A label this far from its threshold (or farther) counts as not borderline at all.
 UNCERTAINTY_WINDOW = 0.10
+#: How much each user report lifts a comment, in units of max_score, up to REPORTS_COUNTED.
+REPORT_WEIGHT = 0.10
+REPORTS_COUNTED = 5
 
 REVIEWABLE_STATUSES = (CommentStatus.FLAGGED, CommentStatus.AUTO_REMOVED)
 
@@ -101,7 +104,9 @@ def comment_priority_annotate(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
     closeness = _closeness()
     return queryset.annotate(
         closeness=closeness,
-        priority=Coalesce(F("max_score"), Value(0.0)) + Value(UNCERTAINTY_WEIGHT) * closeness,
+        priority=Coalesce(F("max_score"), Value(0.0))
+        + Value(UNCERTAINTY_WEIGHT) * closeness
+        + Value(REPORT_WEIGHT) * Least(F("report_count"), Value(REPORTS_COUNTED)),
     )
 
 

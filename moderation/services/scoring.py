@@ -233,6 +233,9 @@ def _apply_model(
     for comment, digest in zip(comments, digests, strict=True):
         scores = dict(zip(LABELS, results[digest].probabilities, strict=True))
         outcome = policy_apply(platform=comment.platform, scores=scores)
+        if comment.report_count and outcome.status == CommentStatus.ALLOWED:
+            # A user reported it: a moderator looks, whatever the model says.
+            outcome = PolicyOutcome(CommentStatus.FLAGGED, outcome.flagged_labels)
         comment.set_scores(scores)
         comment.max_score = max(scores.values())
         comment.flagged_labels = outcome.flagged_labels
