@@ -317,3 +317,10 @@ class CommentReportOutputSerializer(serializers.Serializer):  # type: ignore[typ
         source="comment.report_count", help_text="Distinct reporters of the comment so far."
     )
     status = serializers.CharField(source="comment.status")
+
+
+class CommentEditInputSerializer(StrictInputSerializer):
+    text = StrictCharField(trim_whitespace=False, help_text="The new text; scored again.")
+
+    def validate_text(self, value: str) -> str:
+        return comment_text_clean(value)

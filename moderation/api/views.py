@@ -24,6 +24,7 @@ from moderation.api.serializers import (
     CommentBatchAcceptedSerializer,
     CommentBatchInputSerializer,
     CommentDetailQuerySerializer,
+    CommentEditInputSerializer,
     CommentExplainedSerializer,
     CommentInputSerializer,
     CommentOutputSerializer,
@@ -33,7 +34,12 @@ from moderation.api.serializers import (
 from moderation.errors import BatchItemError, BatchRejected
 from moderation.models import Comment, Platform
 from moderation.selectors.comments import comment_get_for_platform, comment_list_for_platform
-from moderation.services.comments import comment_batch_create, comment_create, comment_erase
+from moderation.services.comments import (
+    comment_batch_create,
+    comment_create,
+    comment_erase,
+    comment_text_edit,
+)
 from moderation.services.reports import comment_report
 
 
@@ -172,6 +178,23 @@ class CommentDetailApi(APIView):
         explain = query.validated_data["explain"]
         serializer = CommentExplainedSerializer if explain else CommentOutputSerializer
         return Response(serializer(comment).data)
+
+    @extend_schema(
+        summary="Edit a comment's text",
+        description="The comment is scored again (`status: pending` until then); its earlier "
+        "scores stay in its score history and a moderator's decision on the old text is "
+        "cleared. The same text again changes nothing.",
+        request=CommentEditInputSerializer,
+        responses={200: CommentOutputSerializer},
+    )
+    def patch(self, request: Request, comment_id: UUID) -> Response:
+        comment: Comment = comment_get_for_platform(
+            platform=_platform(request), public_id=comment_id
+        )
+        serializer = CommentEditInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        edited = comment_text_edit(comment=comment, text=serializer.validated_data["text"])
+        return Response(CommentOutputSerializer(edited).data)
 
     @extend_schema(
         summary="Erase a comment",

@@ -78,6 +78,9 @@ class Comment(models.Model):
     #: How many distinct users reported the comment (CommentReport rows): lifts it in the
     #: review queue, and a reported comment the model allows is flagged for review all the same.
     report_count = models.PositiveIntegerField(default=0)
+    #: How many times the platform edited the text (PATCH); each edit is scored again and its
+    #: scores recorded in the history beside the earlier text's.
+    text_revision = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -116,13 +119,16 @@ class CommentScore(models.Model):
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="score_history")
     model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
     scores = models.JSONField()
+    #: The comment's text_revision these scores are of (0: the text as first submitted).
+    text_revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["comment", "model_version"], name="comment_score_once_per_version"
+                fields=["comment", "model_version", "text_revision"],
+                name="comment_score_once_per_version_and_text",
             ),
         ]
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from moderation.errors import BatchItemError, BatchRejected, ExternalIdConflict
-from moderation.models import Comment, Platform, ReviewClaim
+from moderation.models import Comment, CommentStatus, Platform, ReviewClaim
 from moderation.services.scoring_queue import comments_enqueue_on_commit
 
 
@@ -220,4 +220,50 @@ def comment_erase(*, comment: Comment) -> Comment:
         ]
     )
     ReviewClaim.objects.filter(comment=locked).delete()
+    return locked
+
+
+@transaction.atomic
+def comment_text_edit(*, comment: Comment, text: str) -> Comment:
+    """Replace the comment's text (already validated as intake validates it) and score it again.
+
+    The comment is pending again with a new text revision, queued for scoring after commit; its
+    earlier scores stay in the score history (one row per model version and text revision),
+    its moderator decision is cleared (it was about the old text; the review records stay) and
+    it sends its outcome webhooks again once scored. The same text again changes nothing.
+    """
+    locked = Comment.objects.select_for_update().get(pk=comment.pk)
+    if locked.text == text:
+        return locked
+    now = timezone.now()
+    locked.text = text
+    locked.text_revision += 1
+    locked.status = CommentStatus.PENDING
+    locked.scored_at = None
+    locked.flagged_labels = []
+    locked.explanation = {}
+    locked.scoring_attempts = 0
+    locked.scoring_error = ""
+    locked.decision = ""
+    locked.decided_at = None
+    locked.enqueued_at = now
+    locked.enqueue_count += 1
+    locked.save(
+        update_fields=[
+            "text",
+            "text_revision",
+            "status",
+            "scored_at",
+            "flagged_labels",
+            "explanation",
+            "scoring_attempts",
+            "scoring_error",
+            "decision",
+            "decided_at",
+            "enqueued_at",
+            "enqueue_count",
+        ]
+    )
+    ReviewClaim.objects.filter(comment=locked).delete()
+    comments_enqueue_on_commit([locked.pk])
     return locked

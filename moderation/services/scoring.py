@@ -52,8 +52,8 @@ _WRITE_BACK_FIELDS = [
 
 
 def _write_back(comments: Sequence[Comment], model_version: ModelVersion, now: datetime) -> None:
-    """Write the scoring fields of these comments and one score-history row per comment and
-    version (kept if it exists: a second run writes no duplicate)."""
+    """Write the scoring fields of these comments and one score-history row per comment,
+    version and text revision (kept if it exists: a second run writes no duplicate)."""
     if connection.vendor == "postgresql":
         _write_back_postgresql(comments, model_version, now)
     else:
@@ -81,7 +81,12 @@ def _write_back_rows(comments: Sequence[Comment], model_version: ModelVersion) -
         cursor.executemany(sql, rows)
     CommentScore.objects.bulk_create(
         [
-            CommentScore(comment=comment, model_version=model_version, scores=comment.scores)
+            CommentScore(
+                comment=comment,
+                model_version=model_version,
+                scores=comment.scores,
+                text_revision=comment.text_revision,
+            )
             for comment in comments
         ],
         ignore_conflicts=True,
@@ -107,7 +112,8 @@ def _write_back_postgresql(
         WITH v AS (
             SELECT * FROM jsonb_to_recordset(%s::jsonb) AS v(
                 id bigint, {", ".join(f"{name} float8" for name in score_columns)},
-                max_score float8, status text, flagged jsonb, explained jsonb, scores jsonb
+                max_score float8, status text, flagged jsonb, explained jsonb, scores jsonb,
+                revision integer
             )
         ), scored AS (
             UPDATE {quote(Comment._meta.db_table)} AS c SET
@@ -122,9 +128,10 @@ def _write_back_postgresql(
         )
         INSERT INTO {quote(CommentScore._meta.db_table)}
             ({quote("comment_id")}, {quote("model_version_id")}, {quote("scores")},
-             {quote("created_at")})
-        SELECT v.id, %s, v.scores, %s FROM v
-        ON CONFLICT ({quote("comment_id")}, {quote("model_version_id")}) DO NOTHING
+             {quote("text_revision")}, {quote("created_at")})
+        SELECT v.id, %s, v.scores, v.revision, %s FROM v
+        ON CONFLICT ({quote("comment_id")}, {quote("model_version_id")},
+                     {quote("text_revision")}) DO NOTHING
     """  # noqa: S608 (every name comes from the models' _meta)
     rows = [
         {
@@ -135,6 +142,7 @@ def _write_back_postgresql(
             "flagged": comment.flagged_labels,
             "explained": comment.explanation,
             "scores": comment.scores,
+            "revision": comment.text_revision,
         }
         for comment in comments
     ]

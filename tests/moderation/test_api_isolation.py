@@ -175,6 +175,9 @@ CASES: dict[tuple[str, str], Callable[[World], None]] = {
     ("comments-batch", "post"): create_with_foreign_external_id_makes_own_comment(batch=True),
     ("comment-detail", "get"): foreign_object_is_not_found("get", "comments/{comment_id}"),
     ("comment-detail", "delete"): foreign_object_is_not_found("delete", "comments/{comment_id}"),
+    ("comment-detail", "patch"): foreign_object_is_not_found(
+        "patch", "comments/{comment_id}", {"text": "overwritten"}
+    ),
     ("comment-reports", "post"): foreign_object_is_not_found(
         "post", "comments/{comment_id}/reports", {"reporter_id": "u-1", "reason": "abuse"}
     ),
