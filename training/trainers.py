@@ -107,7 +107,10 @@ def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Lo
     validation = prepared.validation
     first_scores = first.predict_proba(validation.texts)
     gates = choose_gates(
-        first_scores, validation.labels, max_settled_positives=options.cascade_max_settled
+        first_scores,
+        validation.labels,
+        max_settled_positives=options.cascade_max_settled,
+        rule=options.cascade_gate_rule,
     )
     cascade = CascadeBackend(first, second, gates=gates)
     settled = float(cascade.settled(first_scores).mean()) if len(validation) else 0.0
@@ -116,8 +119,13 @@ def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Lo
     cascade.info = {
         "first": {"backend": first.name, "info": getattr(first, "info", {})},
         "second": {"backend": second.name, "info": getattr(second, "info", {})},
-        "gate_rule": f"per label, at most {options.cascade_max_settled:.1%} of validation "
-        "positives settled by the first stage",
+        "gate_rule": (
+            f"per label, at most {options.cascade_max_settled:.1%} of each label's validation "
+            "positives settled by the first stage"
+            if options.cascade_gate_rule == "per-label"
+            else f"one gate for every label, at most {options.cascade_max_settled:.1%} of "
+            "validation rows positive on any label settled by the first stage"
+        ),
         "validation_settled_share": round(settled, 4),
         "natural_validation_settled_share": None
         if settled_natural is None

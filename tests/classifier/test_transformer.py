@@ -275,6 +275,28 @@ def test_gates_settle_at_most_the_stated_share_of_positives() -> None:
     assert gates[LABELS.index("threat")] == 0.0
 
 
+def test_a_shared_gate_budgets_rows_positive_on_any_label() -> None:
+    rng = np.random.default_rng(1)
+    labels = np.zeros((1000, len(LABELS)), dtype=np.float32)
+    threat = LABELS.index("threat")
+    labels[:100, TOXIC] = 1
+    labels[100:150, threat] = 1  # threats the first model scores low on `threat` ...
+    scores = rng.random((1000, len(LABELS))).astype(np.float32) * 0.5
+    scores[100:150, threat] = 0.001
+    scores[100:150, TOXIC] = 0.9  # ... but high on `toxic`: still escalated
+    gates = choose_gates(scores, labels, max_settled_positives=0.04, rule="shared")
+    assert len(set(gates.tolist())) == 1
+    positive = labels.max(axis=1) == 1
+    settled = (scores < gates[None, :]).all(axis=1)
+    assert settled[positive].sum() == 6  # floor(4 % of 150)
+    assert not settled[100:150].any()
+    assert settled[~positive].mean() > 0.05  # benign text is settled
+    per_label = choose_gates(scores, labels, max_settled_positives=0.04)
+    assert per_label[threat] <= 0.001 + 1e-6  # the per-label rule hardly settles anything
+    with pytest.raises(ValueError, match="gate rule"):
+        choose_gates(scores, labels, rule="median")
+
+
 def test_a_damaged_checkpoint_is_a_clear_error_not_a_half_trained_model(
     tmp_path: Path, tiny_base: Path
 ) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from classifier.cascade import GATE_RULES
 from training.thresholds import DEFAULT_FLAG_PRECISION
 from training.trainers import TRAINERS
 
@@ -99,6 +100,13 @@ class Command(BaseCommand):
             "--cascade-second", type=Path, help="cascade: the second stage's artifact"
         )
         parser.add_argument(
+            "--cascade-gate-rule",
+            choices=GATE_RULES,
+            default="per-label",
+            help="cascade: one gate per label, or one gate shared by every label whose budget "
+            "counts rows positive on any label (default per-label)",
+        )
+        parser.add_argument(
             "--cascade-max-settled",
             type=float,
             default=0.01,
@@ -164,6 +172,7 @@ class Command(BaseCommand):
             cascade_first=options["cascade_first"],
             cascade_second=options["cascade_second"],
             cascade_max_settled=options["cascade_max_settled"],
+            cascade_gate_rule=options["cascade_gate_rule"],
         )
         say = (
             (lambda message: tqdm.write(message, file=self.stderr))
