@@ -88,10 +88,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--weights-dtype",
-            choices=["float32", "float16"],
+            choices=["float32", "float16", "float16-int8-embeddings"],
             default="float32",
-            help="transformer: store weights as float16 (half the size; rounded before "
-            "evaluation, so the report measures what is stored)",
+            help="transformer: store weights as float16 (half the size), optionally with the "
+            "word-embedding table as int8 (a further third off); rounded before evaluation, "
+            "so the report measures what is stored",
         )
         parser.add_argument(
             "--cascade-first", type=Path, help="cascade: the first stage's artifact (linear)"
