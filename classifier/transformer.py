@@ -326,7 +326,7 @@ class TransformerBackend:
         )
 
 
-def _word_embeddings(model: nn.Module) -> nn.Parameter:
+def _word_embeddings(model: nn.Module) -> torch.Tensor:
     embeddings = model.get_input_embeddings()  # type: ignore[operator]
     if not isinstance(embeddings, nn.Embedding):
         raise TypeError("the model has no word-embedding table to store as int8")
