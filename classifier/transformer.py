@@ -138,6 +138,23 @@ class TransformerBackend:
         if quantization == "dynamic-int8":
             self._scoring_model = quantize_dynamic_int8(self.model)
 
+    def with_weights_dtype(self, weights_dtype: str) -> TransformerBackend:
+        """The same model stored another way (rounded now, so what is evaluated is stored)."""
+        import copy
+
+        return TransformerBackend(
+            copy.deepcopy(self.model),
+            self.tokenizer,
+            calibration=self.calibration,
+            constants=self.constants,
+            max_length=self.max_length,
+            stride=self.stride,
+            batch_size=self.batch_size,
+            quantization=self.quantization,
+            info=self.info,
+            weights_dtype=weights_dtype,
+        )
+
     # --- scoring ----------------------------------------------------------------------------
 
     def windows(self, normalized_texts: Sequence[str]) -> tuple[list[list[int]], list[int]]:

@@ -104,6 +104,15 @@ def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Lo
     everything = dataclasses.replace(options, max_rows=None, max_rows_per_source=None)
     first = stage(options.cascade_first, train_linear_backend, "first", everything)
     second = stage(options.cascade_second, train_transformer_backend, "second", options)
+    stored_as = getattr(second, "weights_dtype", None)
+    # A reused transformer is stored as asked; never widened to float32 from something narrower.
+    if (
+        options.cascade_second is not None
+        and stored_as not in (None, options.weights_dtype)
+        and options.weights_dtype != "float32"
+    ):
+        log(f"cascade second stage: stored as {options.weights_dtype} (was {stored_as})")
+        second = second.with_weights_dtype(options.weights_dtype)
     validation = prepared.validation
     first_scores = first.predict_proba(validation.texts)
     gates = choose_gates(
