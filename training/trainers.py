@@ -49,6 +49,11 @@ def train_transformer_backend(options: TrainOptions, prepared: PreparedData, log
     from training.pipeline import training_rows
 
     train, validation = training_rows(options, prepared), prepared.validation
+    if options.source_weights:
+        log(
+            "note: --source-weight applies to the linear backend only; the transformer trains "
+            "every sampled row with weight 1 (use --max-rows-per-source to balance sources)"
+        )
     checkpoint = options.checkpoint_dir or DEFAULT_CHECKPOINT_DIR / "transformer"
     backend = train_transformer(
         train.texts,
