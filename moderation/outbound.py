@@ -128,6 +128,27 @@ def literal_address(host: str) -> IPAddress | None:
         return None
 
 
+#: Names that mean this machine wherever they are resolved (RFC 6761 and the usual
+#: /etc/hosts entries), and the address each stands for.
+_LOOPBACK_NAMES: dict[str, IPAddress] = {
+    "localhost": ipaddress.IPv4Address("127.0.0.1"),
+    "localhost.localdomain": ipaddress.IPv4Address("127.0.0.1"),
+    "ip6-localhost": ipaddress.IPv6Address("::1"),
+    "ip6-loopback": ipaddress.IPv6Address("::1"),
+}
+
+
+def loopback_name_address(host: str) -> IPAddress | None:
+    """The loopback address `host` names (`localhost`, `*.localhost`, `ip6-localhost`, with
+    any case and a trailing dot), or None for any other name."""
+    name = host.lower().removesuffix(".")
+    if name in _LOOPBACK_NAMES:
+        return _LOOPBACK_NAMES[name]
+    if name.endswith(".localhost"):
+        return _LOOPBACK_NAMES["localhost"]
+    return None
+
+
 def check_address(host: str, address: IPAddress, allowed: Sequence[IPNetwork]) -> None:
     """Raise UnsafeUrl if `address` (what `host` stands for) is blocked."""
     if address_is_blocked(address, allowed):

@@ -82,6 +82,7 @@ FACTORY_FIXTURES = {
     "model_version_factory": "ModelVersionFactory",
     "comment_factory": "CommentFactory",
     "comment_score_factory": "CommentScoreFactory",
+    "comment_report_factory": "CommentReportFactory",
     "user_factory": "UserFactory",
     "moderator_factory": "ModeratorFactory",
     "review_factory": "ReviewFactory",

@@ -17,6 +17,7 @@ from classifier.labels import LABELS
 from moderation.models import (
     ApiKey,
     Comment,
+    CommentReport,
     CommentScore,
     CommentStatus,
     ModelVersion,
@@ -82,6 +83,15 @@ class CommentScoreFactory(factory.django.DjangoModelFactory):
     comment = factory.SubFactory(CommentFactory)
     model_version = factory.SubFactory(ModelVersionFactory)
     scores = factory.LazyFunction(lambda: dict.fromkeys(LABELS, 0.1))
+
+
+class CommentReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommentReport
+
+    comment = factory.SubFactory(CommentFactory)
+    reporter_id = factory.Sequence(lambda n: f"reporter-{n}")
+    reason = "harassment"
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -122,7 +122,7 @@ class RedisServer(_Process):
 def celery_worker_command(
     *,
     app: str = "config",
-    queues: str = "scoring,default,webhooks",
+    queues: str = "scoring,analyze,default,webhooks",
     pool: str = "solo",
     concurrency: int = 1,
     beat: bool = False,
@@ -156,7 +156,7 @@ class CeleryWorker(_Process):
         pool: str = "solo",
         concurrency: int = 1,
         app: str = "tests.faults.worker_app",
-        queues: str = "scoring,default,webhooks",
+        queues: str = "scoring,analyze,default,webhooks",
         beat: bool = True,
         name: str = "faults",
         ready_marker: bytes = b"ready.",

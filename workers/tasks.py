@@ -19,7 +19,7 @@ from moderation.services.scoring import comment_batch_score, comments_rescore
 from moderation.services.scoring_failures import comments_over_budget
 from moderation.services.scoring_queue import comments_sweep_pending
 from moderation.services.webhooks import webhook_deliveries_dispatch_due, webhook_delivery_send
-from workers import tasks_review  # noqa: F401  (autodiscovery looks at this module only)
+from workers import tasks_analyze, tasks_review  # noqa: F401  (autodiscovery looks at this module only)
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +40,11 @@ def reuse_database_connections(sender: Any = None, **_: object) -> None:
 def preload_active_model(**_: object) -> None:
     """A process that scores loads the active model as it starts, not on its first batch.
 
-    Only processes of a worker consuming the scoring queue do: a webhooks-only worker never
-    needs the model's memory. A failure here is logged; the first batch loads it again.
+    Only processes of a worker consuming the scoring or the analyze queue do: a webhooks-only
+    worker never needs the model's memory. A failure here is logged; the first batch loads it again.
     """
     queues = set(current_app.amqp.queues.consume_from or {})
-    if queues and "scoring" not in queues:
+    if queues and not queues & {"scoring", settings.ANALYZE_QUEUE}:
         return
     try:
         model_version = model_loader.active_model()[0]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from kombu import Queue
+
 from config.env import BASE_DIR, env
 from config.logs import logging_config
 from config.prometheus import prometheus_root
@@ -49,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Under /api/, /v1/ and /v1alpha1/, Django's own 404, 405 and 500 pages are JSON too.
+    "moderation.api.errors.ApiJsonErrorsMiddleware",
     # Last, so it sees a view's exception first: a lost database is a 503, not a 500 page.
     "moderation.api.errors.DatabaseUnavailableMiddleware",
 ]
@@ -252,6 +256,20 @@ WORKER_TORCH_THREADS = env.int("WORKER_TORCH_THREADS", default=1)
 #: Where trained model artifacts are written (the shipped default lives in the package).
 MODEL_STORE_DIR = Path(env.str("MODEL_STORE_DIR", default=str(VAR_DIR / "models")))
 
+# --- synchronous scoring (POST /api/v1/analyze and the compatible endpoints) -----------------
+
+#: The queue a synchronous request's texts go to; give it workers of its own in production so
+#: that a request never waits behind scoring batches (docs/operations.md).
+ANALYZE_QUEUE = env.str("ANALYZE_QUEUE", default="analyze")
+#: How long a request waits for a worker's answer, in seconds, before answering 503.
+ANALYZE_TIMEOUT_SECONDS = env.float("ANALYZE_TIMEOUT_SECONDS", default=5.0)
+#: The `Retry-After` (seconds) of that 503.
+ANALYZE_RETRY_AFTER_SECONDS = env.int("ANALYZE_RETRY_AFTER_SECONDS", default=2)
+#: Most texts in one synchronous request.
+ANALYZE_MAX_TEXTS = env.int("ANALYZE_MAX_TEXTS", default=100)
+#: How long an answer nobody took stays in the reply channel, in seconds.
+ANALYZE_REPLY_TTL_SECONDS = env.int("ANALYZE_REPLY_TTL_SECONDS", default=60)
+
 # --- operations: readiness and metrics ------------------------------------------------------
 
 #: Root folder of this host's Prometheus sample files (see config/prometheus.py); `/metrics`
@@ -357,6 +375,16 @@ def broker_transport_options(broker_url: str) -> dict[str, object]:
 
 
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
+
+
+def analyze_reply_url(broker_url: str) -> str:
+    """The Redis that carries synchronous answers (moderation/replies.py): ANALYZE_REPLY_URL, or
+    the broker's own Redis; empty (files under VAR_DIR) with the filesystem broker."""
+    default = broker_url if broker_url.startswith(("redis://", "rediss://")) else ""
+    return str(env.str("ANALYZE_REPLY_URL", default=default))
+
+
+ANALYZE_REPLY_URL = analyze_reply_url(CELERY_BROKER_URL)
 CELERY_TASK_IGNORE_RESULT = True
 # Results are kept only for the tasks that ask for them (ignore_result=False: the admin's "try a
 # text" page waits for a worker's scores), in the Django database, and expire after an hour
@@ -377,11 +405,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # sweeper re-enqueues anything left pending.
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("WORKER_PREFETCH_MULTIPLIER", default=4)
 CELERY_TASK_DEFAULT_QUEUE = "default"
+#: Every queue the project sends to: a worker started without --queues consumes them all
+#: (`make run`, a single-machine install); production runs a worker per queue.
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name)
+    for name in ("scoring", ANALYZE_QUEUE, "default", "webhooks", "training")
+]
 CELERY_TASK_ROUTES = {
     "moderation.comments.score": {"queue": "scoring"},
     "moderation.comments.rescore": {"queue": "scoring"},
     "moderation.webhooks.send": {"queue": "webhooks"},
     "moderation.training.retrain": {"queue": "training"},
+    "moderation.texts.analyze": {"queue": ANALYZE_QUEUE},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

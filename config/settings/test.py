@@ -8,7 +8,7 @@ import tempfile
 from config.env import env
 from config.prometheus import prometheus_root
 from config.settings.base import *  # noqa: F403
-from config.settings.base import broker_transport_options
+from config.settings.base import analyze_reply_url, broker_transport_options
 
 DATABASES = {
     "default": {
@@ -20,6 +20,7 @@ CELERY_BROKER_URL = env.str(
     "CELERY_BROKER_URL", default=env.str("REDIS_URL", default="redis://127.0.0.1:6379/15")
 )
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
+ANALYZE_REPLY_URL = analyze_reply_url(CELERY_BROKER_URL)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 DEBUG = False

@@ -24,6 +24,31 @@ class PlatformClient:
     is_authenticated: bool = True
 
 
+def platform_client_for_key(secret: str) -> PlatformClient:
+    """The caller that `secret` (an API key) stands for; AuthenticationFailed with a stable
+    code (invalid_api_key, key_revoked, key_expired, platform_disabled) if none."""
+    digest = api_key_digest(secret)
+    api_key = ApiKey.objects.select_related("platform").filter(digest=digest).first()
+    # The index lookup is by digest, so its timing says nothing about the key itself; the
+    # final equality check is constant-time all the same, and exact whatever collation or
+    # case folding a database applies to the lookup.
+    if api_key is None or not hmac.compare_digest(api_key.digest, digest):
+        raise exceptions.AuthenticationFailed("The API key is not valid.", code="invalid_api_key")
+    now = timezone.now()
+    if api_key.revoked_at is not None and api_key.revoked_at <= now:
+        raise exceptions.AuthenticationFailed("This API key was revoked.", code="key_revoked")
+    if api_key.expires_at is not None and api_key.expires_at <= now:
+        raise exceptions.AuthenticationFailed(
+            "This API key expired after a rotation; use the new key.", code="key_expired"
+        )
+    if not api_key.platform.is_active:
+        raise exceptions.AuthenticationFailed(
+            "This platform is disabled.", code="platform_disabled"
+        )
+    api_key_mark_used(api_key=api_key)
+    return PlatformClient(platform=api_key.platform, api_key=api_key)
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -46,31 +71,27 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "The API key is not valid.", code="invalid_api_key"
             ) from exc
-        digest = api_key_digest(secret)
-        api_key = ApiKey.objects.select_related("platform").filter(digest=digest).first()
-        # The index lookup is by digest, so its timing says nothing about the key itself; the
-        # final equality check is constant-time all the same, and exact whatever collation or
-        # case folding a database applies to the lookup.
-        if api_key is None or not hmac.compare_digest(api_key.digest, digest):
-            raise exceptions.AuthenticationFailed(
-                "The API key is not valid.", code="invalid_api_key"
-            )
-        now = timezone.now()
-        if api_key.revoked_at is not None and api_key.revoked_at <= now:
-            raise exceptions.AuthenticationFailed("This API key was revoked.", code="key_revoked")
-        if api_key.expires_at is not None and api_key.expires_at <= now:
-            raise exceptions.AuthenticationFailed(
-                "This API key expired after a rotation; use the new key.", code="key_expired"
-            )
-        if not api_key.platform.is_active:
-            raise exceptions.AuthenticationFailed(
-                "This platform is disabled.", code="platform_disabled"
-            )
-        api_key_mark_used(api_key=api_key)
-        return PlatformClient(platform=api_key.platform, api_key=api_key), api_key
+        client = platform_client_for_key(secret)
+        return client, client.api_key
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'
+
+
+class QueryKeyAuthentication(authentication.BaseAuthentication):
+    """The key as `?key=<api key>`, the way Perspective API clients send it (the compatible
+    endpoints only: a key in a URL ends up in access logs, so our own API does not take it)."""
+
+    def authenticate(self, request: Request) -> tuple[PlatformClient, ApiKey] | None:
+        secret = request.query_params.get("key")
+        if secret is None:
+            return None
+        if not secret or not secret.isascii() or "\x00" in secret:
+            raise exceptions.AuthenticationFailed(
+                "The API key is not valid.", code="invalid_api_key"
+            )
+        client = platform_client_for_key(secret)
+        return client, client.api_key
 
 
 class IsPlatformClient(permissions.BasePermission):
@@ -165,3 +186,16 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignor
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "http", "scheme": "bearer", "description": "A platform API key."}
+
+
+class QueryKeyAuthenticationScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "moderation.api.auth.QueryKeyAuthentication"
+    name = "QueryKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "query",
+            "name": "key",
+            "description": "A platform API key, the way Perspective clients pass theirs.",
+        }

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from moderation.errors import BatchRejected, ExternalIdConflict, ModerationError
+from moderation.services.analysis import ScoringFailed, ScoringUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             error_body(exc.code, exc.message, comment_id=exc.comment_public_id),
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, ScoringUnavailable):
+        return Response(
+            error_body(exc.code, exc.message, retry_after_seconds=exc.retry_after_seconds),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
+    if isinstance(exc, ScoringFailed):
+        return Response(
+            error_body(exc.code, exc.message), status=status.HTTP_422_UNPROCESSABLE_ENTITY
+        )
     if isinstance(exc, ModerationError):
         return Response(error_body(exc.code, exc.message), status=status.HTTP_400_BAD_REQUEST)
 
@@ -158,8 +169,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
+#: Paths whose every answer is JSON, errors included: ours and the compatible APIs'.
+API_PATH_PREFIXES = ("/api/", "/v1/", "/v1alpha1/")
+
+
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(API_PATH_PREFIXES)
 
 
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> Any:
@@ -193,6 +208,48 @@ def json_bad_request(request: HttpRequest, exception: Exception | None = None) -
     from django.views.defaults import bad_request
 
     return bad_request(request, exception or Exception())
+
+
+class ApiJsonErrorsMiddleware:
+    """Under the API prefixes, a 404 or 405 that Django itself answers (no such URL, a method
+    a plain view does not take) is the JSON error body too, with DEBUG on as well: Django's
+    debug pages are HTML, and handler404 is not used while DEBUG is on. An exception no view
+    handled is a JSON 500 there, never the debug traceback page."""
+
+    _CODES = {404: ("not_found", "Not found."), 405: ("method_not_allowed", "Method not allowed.")}
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        known = self._CODES.get(response.status_code)
+        if (
+            known is None
+            or not _wants_json(request)
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        replaced = JsonResponse(error_body(*known), status=response.status_code)
+        if response.has_header("Allow"):
+            replaced["Allow"] = response["Allow"]
+        return replaced
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not _wants_json(request) or isinstance(exception, DATABASE_UNAVAILABLE_ERRORS):
+            return None  # DatabaseUnavailableMiddleware's, or Django's own pages
+        if isinstance(exception, Http404):
+            return JsonResponse(error_body("not_found", "Not found."), status=404)
+        if isinstance(exception, PermissionDenied):
+            return JsonResponse(error_body("permission_denied", "Permission denied."), status=403)
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(_payload_too_large_body(), status=413)
+        if isinstance(exception, SuspiciousOperation):
+            return JsonResponse(_bad_request_body(), status=400)
+        logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
+        return JsonResponse(
+            error_body("server_error", "An unexpected error occurred; it was logged."), status=500
+        )
 
 
 class DatabaseUnavailableMiddleware:

@@ -23,6 +23,8 @@ class NewestFirstPagination(CursorPagination):
     ordering = ("-created_at", "-id")
     page_size = 50
     page_size_query_param = "page_size"
+    #: The query parameters pagination reads (a list refuses the ones nobody reads).
+    query_parameters = ("cursor", "page_size")
     max_page_size = 500
     invalid_cursor_message = "Invalid cursor; follow `next` or `previous` as given."
 

@@ -119,6 +119,28 @@ class StrictInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
         return super().to_internal_value(data)
 
 
+def _visible_text(value: str) -> str:
+    if not value.strip():
+        raise serializers.ValidationError("Must not be blank.", code="blank")
+    if not normalize_text(value):
+        # Only zero-width, bidi, control or other invisible characters: the model would
+        # score an empty text, and a moderator would see nothing.
+        raise serializers.ValidationError(
+            "Must contain visible text; this is only invisible, formatting or control characters.",
+            code="no_visible_text",
+        )
+    return value
+
+
+def comment_text_clean(value: Any) -> str:
+    """`value` if it is a text a comment may have (a string of 1 to MODERATION_MAX_TEXT_CHARS
+    characters with visible text, no NUL, no lone surrogate); else serializers.ValidationError
+    with the same codes as a comment's `text` field."""
+    limit = settings.MODERATION_MAX_TEXT_CHARS
+    field = StrictCharField(trim_whitespace=False, max_length=limit)
+    return _visible_text(field.run_validation(value))
+
+
 class CommentInputSerializer(StrictInputSerializer):
     external_id = StrictCharField(
         max_length=255, help_text="Your id for the comment; unique per platform."
@@ -143,17 +165,7 @@ class CommentInputSerializer(StrictInputSerializer):
         ]
 
     def validate_text(self, value: str) -> str:
-        if not value.strip():
-            raise serializers.ValidationError("Must not be blank.", code="blank")
-        if not normalize_text(value):
-            # Only zero-width, bidi, control or other invisible characters: the model would
-            # score an empty text, and a moderator would see nothing.
-            raise serializers.ValidationError(
-                "Must contain visible text; this is only invisible, formatting or control "
-                "characters.",
-                code="no_visible_text",
-            )
-        return value
+        return _visible_text(value)
 
     def to_comment_input(self) -> CommentInput:
         return self.comment_input(self.validated_data)
@@ -287,3 +299,21 @@ class CommentAcceptedSerializer(serializers.Serializer):  # type: ignore[type-ar
 
 class CommentBatchAcceptedSerializer(serializers.Serializer):  # type: ignore[type-arg]
     comments = CommentAcceptedSerializer(many=True)
+
+
+class CommentReportInputSerializer(StrictInputSerializer):
+    reporter_id = StrictCharField(max_length=255, help_text="Your id of the reporting user.")
+    reason = StrictCharField(
+        max_length=2000, trim_whitespace=False, help_text="The user's reason, as given."
+    )
+
+
+class CommentReportOutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    comment_id = serializers.UUIDField(source="comment.public_id")
+    reporter_id = serializers.CharField(source="report.reporter_id")
+    reason = serializers.CharField(source="report.reason")
+    created_at = serializers.DateTimeField(source="report.created_at")
+    report_count = serializers.IntegerField(
+        source="comment.report_count", help_text="Distinct reporters of the comment so far."
+    )
+    status = serializers.CharField(source="comment.status")

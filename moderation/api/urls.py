@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from moderation.api import views, webhook_views
+from moderation.api import analyze_views, views, webhook_views
 
 
 class WebhookIdConverter:
@@ -21,9 +21,15 @@ class WebhookIdConverter:
 register_converter(WebhookIdConverter, "webhook_id")
 
 urlpatterns = [
+    path("analyze", analyze_views.AnalyzeApi.as_view(), name="analyze"),
     path("comments", views.CommentListCreateApi.as_view(), name="comments"),
     path("comments/batch", views.CommentBatchCreateApi.as_view(), name="comments-batch"),
     path("comments/<uuid:comment_id>", views.CommentDetailApi.as_view(), name="comment-detail"),
+    path(
+        "comments/<uuid:comment_id>/reports",
+        views.CommentReportsApi.as_view(),
+        name="comment-reports",
+    ),
     path(
         "webhooks/endpoints",
         webhook_views.EndpointListCreateApi.as_view(),

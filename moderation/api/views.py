@@ -27,11 +27,14 @@ from moderation.api.serializers import (
     CommentExplainedSerializer,
     CommentInputSerializer,
     CommentOutputSerializer,
+    CommentReportInputSerializer,
+    CommentReportOutputSerializer,
 )
 from moderation.errors import BatchItemError, BatchRejected
 from moderation.models import Comment, Platform
 from moderation.selectors.comments import comment_get_for_platform, comment_list_for_platform
-from moderation.services.comments import comment_batch_create, comment_create
+from moderation.services.comments import comment_batch_create, comment_create, comment_erase
+from moderation.services.reports import comment_report
 
 
 def _platform(request: Request) -> Platform:
@@ -55,6 +58,20 @@ class CommentListCreateApi(generics.ListAPIView):  # type: ignore[type-arg]
         description="The platform's comments, newest first, cursor-paginated.",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        known = {*CommentFilter.base_filters, *NewestFirstPagination.query_parameters}
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        serializers.ErrorDetail(
+                            f"Unknown query parameter; the list takes {sorted(known)}.",
+                            code="unknown_parameter",
+                        )
+                    ]
+                    for name in unknown
+                }
+            )
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
@@ -155,3 +172,48 @@ class CommentDetailApi(APIView):
         explain = query.validated_data["explain"]
         serializer = CommentExplainedSerializer if explain else CommentOutputSerializer
         return Response(serializer(comment).data)
+
+    @extend_schema(
+        summary="Erase a comment",
+        description="Its text, metadata and author id are deleted; the record of its scores "
+        "and moderator decisions stays, without them. Afterwards the comment answers 404 and "
+        "its external_id may be used again.",
+        responses={204: None},
+    )
+    def delete(self, request: Request, comment_id: UUID) -> Response:
+        comment: Comment = comment_get_for_platform(
+            platform=_platform(request), public_id=comment_id
+        )
+        comment_erase(comment=comment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CommentReportsApi(APIView):
+    @extend_schema(
+        summary="Forward a user's report of a comment",
+        description="Puts the comment in the review queue (a comment the model allowed is "
+        "flagged for review) and lifts its priority, once per reporter; the same reporter "
+        "again answers 200 with the first report.",
+        request=CommentReportInputSerializer,
+        responses={
+            201: CommentReportOutputSerializer,
+            200: OpenApiResponse(
+                CommentReportOutputSerializer, description="This reporter already reported it."
+            ),
+        },
+    )
+    def post(self, request: Request, comment_id: UUID) -> Response:
+        comment: Comment = comment_get_for_platform(
+            platform=_platform(request), public_id=comment_id
+        )
+        serializer = CommentReportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = comment_report(
+            comment=comment,
+            reporter_id=serializer.validated_data["reporter_id"],
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(
+            CommentReportOutputSerializer(result).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )

@@ -1,6 +1,12 @@
 """Moderation data, one module per idea; import models from here."""
 
-from moderation.models.comments import Comment, CommentScore, CommentStatus, Decision
+from moderation.models.comments import (
+    Comment,
+    CommentReport,
+    CommentScore,
+    CommentStatus,
+    Decision,
+)
 from moderation.models.model_versions import ModelVersion, ModelVersionOrigin, PromotionState
 from moderation.models.platforms import ApiKey, Platform, default_flag_thresholds
 from moderation.models.retraining import RetrainRun, RetrainStatus
@@ -26,6 +32,7 @@ __all__ = [
     "SUBSCRIBABLE_EVENT_TYPES",
     "ApiKey",
     "Comment",
+    "CommentReport",
     "CommentScore",
     "CommentStatus",
     "Decision",

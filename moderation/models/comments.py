@@ -71,6 +71,13 @@ class Comment(models.Model):
 
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    #: When the platform erased the comment (DELETE): its text, metadata and author id are
+    #: gone, the row stays for the audit of its reviews and scores, and the API no longer
+    #: shows it.
+    erased_at = models.DateTimeField(null=True, blank=True)
+    #: How many distinct users reported the comment (CommentReport rows): lifts it in the
+    #: review queue, and a reported comment the model allows is flagged for review all the same.
+    report_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -121,3 +128,25 @@ class CommentScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.comment_id}@{self.model_version_id}"
+
+
+class CommentReport(models.Model):
+    """A user's report of a comment, forwarded by the platform: one per reporter and comment."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    #: The platform's id of the user who reported it.
+    reporter_id = models.CharField(max_length=255)
+    #: The user's reason, as the platform passes it on.
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "reporter_id"], name="comment_report_once_per_reporter"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id} reported by {self.reporter_id}"

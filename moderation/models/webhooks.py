@@ -15,6 +15,7 @@ class WebhookEventType(models.TextChoices):
     COMMENT_FLAGGED = "comment.flagged", "A comment was flagged for review"
     COMMENT_AUTO_REMOVED = "comment.auto_removed", "A comment was removed automatically"
     COMMENT_REVIEWED = "comment.reviewed", "A moderator decided on a comment"
+    COMMENT_SCORED = "comment.scored", "A comment was scored (every outcome, allowed included)"
     MODEL_PROMOTED = "model.promoted", "A new model version became active"
     WEBHOOK_TEST = "webhook.test", "A test event sent on request"
 
@@ -23,6 +24,10 @@ class WebhookEventType(models.TextChoices):
 SUBSCRIBABLE_EVENT_TYPES = [
     choice for choice in WebhookEventType.values if choice != WebhookEventType.WEBHOOK_TEST
 ]
+
+#: Event types sent only to endpoints that name them: one delivery per comment is more than an
+#: endpoint subscribed to "everything" (no event types) asked for.
+OPT_IN_EVENT_TYPES = [WebhookEventType.COMMENT_SCORED.value]
 
 
 class WebhookEndpoint(models.Model):
@@ -55,6 +60,8 @@ class WebhookEndpoint(models.Model):
         return f"{self.platform.name}: {self.url}"
 
     def subscribes_to(self, event_type: str) -> bool:
+        if event_type in OPT_IN_EVENT_TYPES:
+            return event_type in self.event_types
         return not self.event_types or event_type in self.event_types
 
 

@@ -12,7 +12,9 @@ from moderation.models import Comment, Platform
 
 def comment_list_for_platform(*, platform: Platform) -> QuerySet[Comment]:
     """The platform's comments, newest first, with what their representation needs."""
-    return Comment.objects.filter(platform=platform).select_related("model_version")
+    return Comment.objects.filter(platform=platform, erased_at__isnull=True).select_related(
+        "model_version"
+    )
 
 
 def comment_get_for_platform(*, platform: Platform, public_id: UUID) -> Comment:

@@ -35,6 +35,9 @@ from moderation.models import Comment, CommentStatus, Decision, Review
 UNCERTAINTY_WEIGHT = 0.25
 #: A label this far from its threshold (or farther) counts as not borderline at all.
 UNCERTAINTY_WINDOW = 0.10
+#: How much each user report lifts a comment, in units of max_score, up to REPORTS_COUNTED.
+REPORT_WEIGHT = 0.10
+REPORTS_COUNTED = 5
 
 REVIEWABLE_STATUSES = (CommentStatus.FLAGGED, CommentStatus.AUTO_REMOVED)
 
@@ -101,7 +104,9 @@ def comment_priority_annotate(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
     closeness = _closeness()
     return queryset.annotate(
         closeness=closeness,
-        priority=Coalesce(F("max_score"), Value(0.0)) + Value(UNCERTAINTY_WEIGHT) * closeness,
+        priority=Coalesce(F("max_score"), Value(0.0))
+        + Value(UNCERTAINTY_WEIGHT) * closeness
+        + Value(REPORT_WEIGHT) * Least(F("report_count"), Value(REPORTS_COUNTED)),
     )
 
 
@@ -111,7 +116,7 @@ def comment_review_queue() -> QuerySet[Comment]:
     flagged comments on the same platform), with what a queue row shows, highest priority first.
     Narrow it with `review_queue_filter_state`."""
     queryset = (
-        Comment.objects.filter(status__in=REVIEWABLE_STATUSES)
+        Comment.objects.filter(status__in=REVIEWABLE_STATUSES, erased_at__isnull=True)
         .select_related("platform", "model_version", "review_claim__moderator")
         .defer("metadata")
         .annotate(author_flagged_count=_author_flagged_count())
@@ -135,7 +140,8 @@ def review_queue_filter_state(queryset: QuerySet[Comment], state: str) -> QueryS
 
 def review_queue_open_count() -> int:
     return review_queue_filter_state(
-        Comment.objects.filter(status__in=REVIEWABLE_STATUSES), QueueState.OPEN
+        Comment.objects.filter(status__in=REVIEWABLE_STATUSES, erased_at__isnull=True),
+        QueueState.OPEN,
     ).count()
 
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from moderation.errors import BatchItemError, BatchRejected, ExternalIdConflict
-from moderation.models import Comment, Platform
+from moderation.models import Comment, Platform, ReviewClaim
 from moderation.services.scoring_queue import comments_enqueue_on_commit
 
 
@@ -189,3 +189,35 @@ def comment_batch_create(
         else CommentCreateResult(comment=existing[item.external_id], created=False)
         for item in items
     ]
+
+
+@transaction.atomic
+def comment_erase(*, comment: Comment) -> Comment:
+    """Erase a comment at its platform's request: its text, metadata, author id, explanation
+    and scoring error are emptied and its external id freed (`erased:<id>`, so the platform
+    may use it again); the row, its score history and its reviews (the audit) stay, without
+    them. It is no longer scored, listed, queued for review or exported as a correction.
+    Erasing twice changes nothing."""
+    locked = Comment.objects.select_for_update().get(pk=comment.pk)
+    if locked.erased_at is not None:
+        return locked
+    locked.text = ""
+    locked.metadata = {}
+    locked.author_id = ""
+    locked.explanation = {}
+    locked.scoring_error = ""
+    locked.external_id = f"erased:{locked.public_id}"
+    locked.erased_at = timezone.now()
+    locked.save(
+        update_fields=[
+            "text",
+            "metadata",
+            "author_id",
+            "explanation",
+            "scoring_error",
+            "external_id",
+            "erased_at",
+        ]
+    )
+    ReviewClaim.objects.filter(comment=locked).delete()
+    return locked

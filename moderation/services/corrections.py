@@ -56,7 +56,9 @@ def corrections_reviews(
     later_final = Review.objects.filter(
         later, comment_id=OuterRef("comment_id"), action__in=FINAL_DECISIONS
     )
-    reviews = Review.objects.filter(action__in=FINAL_DECISIONS).filter(~Exists(later_final))
+    reviews = Review.objects.filter(
+        action__in=FINAL_DECISIONS, comment__erased_at__isnull=True
+    ).filter(~Exists(later_final))
     if since is not None:
         reviews = reviews.filter(created_at__gte=since)
     if platform is not None:

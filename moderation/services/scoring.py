@@ -29,7 +29,11 @@ from moderation.services.scoring_failures import (
     comments_score_isolating_failures,
 )
 from moderation.services.scoring_queue import comments_enqueue_on_commit
-from moderation.services.webhooks import comment_outcome_events, webhook_events_emit
+from moderation.services.webhooks import (
+    comment_outcome_events,
+    comment_scored_events,
+    webhook_events_emit,
+)
 
 if TYPE_CHECKING:
     from classifier.artifacts import LoadedModel
@@ -166,7 +170,7 @@ def policy_apply(*, platform: Platform, scores: Mapping[str, float]) -> PolicyOu
     return PolicyOutcome(CommentStatus.ALLOWED, flagged)
 
 
-def _salient(spans: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def salient_spans(spans: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The spans that matter: at least EXPLANATION_MIN_SHARE of the strongest one's weight.
 
     Linear contributions give every word some weight; highlighting "a" and "it" beside
@@ -229,6 +233,9 @@ def _apply_model(
     for comment, digest in zip(comments, digests, strict=True):
         scores = dict(zip(LABELS, results[digest].probabilities, strict=True))
         outcome = policy_apply(platform=comment.platform, scores=scores)
+        if comment.report_count and outcome.status == CommentStatus.ALLOWED:
+            # A user reported it: a moderator looks, whatever the model says.
+            outcome = PolicyOutcome(CommentStatus.FLAGGED, outcome.flagged_labels)
         comment.set_scores(scores)
         comment.max_score = max(scores.values())
         comment.flagged_labels = outcome.flagged_labels
@@ -246,7 +253,9 @@ def _apply_model(
             changed.update(wanted)
     for comment, digest in zip(comments, digests, strict=True):
         explained = results[digest].explanation if settings.SCORING_EXPLAIN else {}
-        salient = {label: _salient(explained.get(label, [])) for label in comment.flagged_labels}
+        salient = {
+            label: salient_spans(explained.get(label, [])) for label in comment.flagged_labels
+        }
         comment.explanation = {label: spans for label, spans in salient.items() if spans}
     # Scored when its result is written, explanations included: the moment it can be seen.
     now = timezone.now()
@@ -326,7 +335,8 @@ def comment_batch_score(
                 model_check=lambda: model.predict_proba([""]),
             )
             # The outbox: deliveries commit with the outcome they report, or not at all.
-            if not webhook_events_emit(comment_outcome_events(comments)):
+            events = comment_outcome_events(comments) + comment_scored_events(comments)
+            if not webhook_events_emit(events):
                 _commit_without_waiting_for_disk()
     except SoftTimeLimitExceeded:
         comments_over_budget(
@@ -362,7 +372,7 @@ def _batch_lock(comment_ids: Sequence[int], size: int) -> list[Comment]:
     that wait; or, when only suspects were requested, the first of them alone. The other
     suspects requested are enqueued alone after commit."""
     pending = Comment.objects.select_for_update(skip_locked=True).filter(
-        status=CommentStatus.PENDING
+        status=CommentStatus.PENDING, erased_at__isnull=True
     )
     requested = list(pending.filter(pk__in=list(comment_ids)).order_by("pk")[:size])
     comments = [comment for comment in requested if comment.scoring_attempts == 0]

@@ -66,7 +66,7 @@ def comments_sweep_pending(*, older_than: timedelta | None = None, limit: int = 
     with transaction.atomic():
         stale = (
             Comment.objects.select_for_update(skip_locked=True)
-            .filter(status=CommentStatus.PENDING)
+            .filter(status=CommentStatus.PENDING, erased_at__isnull=True)
             .filter(Q(enqueued_at__lt=now - older_than) | Q(enqueued_at__isnull=True))
             .order_by("enqueued_at", "pk")
         )

@@ -102,8 +102,10 @@ def webhook_url_validate(url: str) -> None:
     try:
         outbound.check_url_shape(url)
         host = urlsplit(url).hostname or ""
-        literal = outbound.literal_address(host)
-        if literal is not None:  # a name is resolved and checked at every send
+        # An address, or a name that is loopback wherever it is resolved, is checked now;
+        # any other name is resolved and checked at every send.
+        literal = outbound.literal_address(host) or outbound.loopback_name_address(host)
+        if literal is not None:
             outbound.check_address(host, literal, _allowed_networks())
     except outbound.UnsafeUrl as exc:
         raise InvalidEndpoint(str(exc)) from exc
@@ -240,6 +242,21 @@ def comment_event_data(comment: Comment) -> dict[str, Any]:
             "scored_at": _iso(comment.scored_at),
         },
     }
+
+
+def comment_scored_events(comments: Iterable[Comment]) -> list[WebhookEvent]:
+    """`comment.scored` for comments just scored for the first time, whatever the outcome
+    (allowed included): for platforms that hold a comment back until it is scored."""
+    return [
+        WebhookEvent(
+            platform_id=comment.platform_id,
+            event_type=WebhookEventType.COMMENT_SCORED,
+            data=comment_event_data(comment),
+            comment_id=comment.pk,
+        )
+        for comment in comments
+        if comment.scored_at is not None
+    ]
 
 
 def comment_outcome_events(comments: Iterable[Comment]) -> list[WebhookEvent]:

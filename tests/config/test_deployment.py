@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 import yaml
@@ -26,6 +27,7 @@ def test_docker_compose_parses_and_runs_every_promised_service() -> None:
         if "--queues" in service.get("command", [])
     }
     assert sorted(",".join(queues.values()).split(",")) == [
+        "analyze",
         "default",
         "scoring",
         "training",
@@ -51,9 +53,39 @@ def test_procfile_starts_web_worker_and_beat() -> None:
     procfile = (PROJECT_ROOT / "Procfile").read_text()
     assert set(re.findall(r"^(\w+):", procfile, re.M)) == {"web", "worker", "beat"}
     worker = next(line for line in procfile.splitlines() if line.startswith("worker:"))
-    assert "--queues scoring,default,webhooks,training" in worker
+    # No --queues: the worker consumes every queue of CELERY_TASK_QUEUES.
+    assert "--queues" not in worker
     web = next(line for line in procfile.splitlines() if line.startswith("web:"))
     assert "-c config/gunicorn.py" in web  # the hook that gives the web its metrics folder
+
+
+def test_a_worker_without_queues_consumes_every_queue_the_project_sends_to() -> None:
+    from django.conf import settings
+
+    from config.celery import app
+
+    declared = {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    schedule: dict[str, Any] = settings.CELERY_BEAT_SCHEDULE
+    scheduled = {entry["options"]["queue"] for entry in schedule.values()}
+    sent_by_name = {settings.ANALYZE_QUEUE, settings.CELERY_TASK_DEFAULT_QUEUE}
+
+    assert routed | scheduled | sent_by_name <= declared
+    # What `celery -A config worker` with no --queues consumes: all of them.
+    assert set(app.amqp.queues) == declared == {
+        "scoring", "analyze", "default", "webhooks", "training"
+    }  # fmt: skip
+
+
+def test_make_run_prints_the_address_the_procfile_binds() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    procfile = (PROJECT_ROOT / "Procfile").read_text()
+
+    default = re.search(r"^WEB_BIND \?= (\S+)$", makefile, re.M)
+    assert default is not None
+    assert 'echo "Web on http://$(WEB_BIND)' in makefile
+    assert "WEB_BIND=$(WEB_BIND) $(BIN)/honcho" in makefile
+    assert f"--bind ${{WEB_BIND:-{default.group(1)}}}" in procfile
 
 
 def test_readme_quick_start_names_the_two_commands() -> None:

@@ -149,16 +149,35 @@ def create_endpoint_is_own(world: World) -> None:
     assert WebhookEndpoint.objects.get(public_id=response.json()["id"]).platform == world.platform_a
 
 
+def analyze_with_foreign_external_id_reveals_nothing(world: World) -> None:
+    """Without a worker here the answer is the 503 any caller gets, not a 409 naming B's
+    comment (with one, the comment stored is A's: the service is comment_create's)."""
+    from django.test import override_settings
+
+    with override_settings(ANALYZE_QUEUE="nobody-listens-here", ANALYZE_TIMEOUT_SECONDS=0.05):
+        response = call(
+            world, "post", "analyze", {"text": "hello", "store": True, "external_id": "b-1"}
+        )
+
+    assert_error(response, 503, "scoring_unavailable")
+    assert not Comment.objects.filter(platform=world.platform_a, external_id="b-1").exists()
+
+
 def _own(kind: str, attribute: str) -> Callable[[World], str]:
     return lambda world: str(getattr(world.objects["a"][kind], attribute))
 
 
 #: (URL pattern name, method) -> what platform A's key must see of platform B's data.
 CASES: dict[tuple[str, str], Callable[[World], None]] = {
+    ("analyze", "post"): analyze_with_foreign_external_id_reveals_nothing,
     ("comments", "get"): list_shows_only_own_rows("comments", "id", _own("comment", "public_id")),
     ("comments", "post"): create_with_foreign_external_id_makes_own_comment(batch=False),
     ("comments-batch", "post"): create_with_foreign_external_id_makes_own_comment(batch=True),
     ("comment-detail", "get"): foreign_object_is_not_found("get", "comments/{comment_id}"),
+    ("comment-detail", "delete"): foreign_object_is_not_found("delete", "comments/{comment_id}"),
+    ("comment-reports", "post"): foreign_object_is_not_found(
+        "post", "comments/{comment_id}/reports", {"reporter_id": "u-1", "reason": "abuse"}
+    ),
     ("webhook-endpoints", "get"): list_shows_only_own_rows(
         "webhooks/endpoints", "id", _own("endpoint", "public_id")
     ),

@@ -76,6 +76,40 @@ def test_bad_endpoints_are_refused(api_client: APIClient, body: Any, code: str) 
     assert not WebhookEndpoint.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9000/hook",
+        "http://localhost:9000/hook",
+        "http://LOCALHOST./hook",
+        "http://hooks.localhost/hook",
+        "http://ip6-localhost/hook",
+    ],
+)
+@pytest.mark.django_db
+def test_loopback_by_name_is_refused_at_creation_with_the_same_hint_as_by_address(
+    api_client: APIClient, settings: Any, url: str
+) -> None:
+    settings.WEBHOOK_ALLOWED_NETWORKS = []
+
+    error = assert_error(send(api_client, "post", ENDPOINTS, {"url": url}), 400, "invalid_endpoint")
+
+    assert "loopback" in error["message"]
+    assert "WEBHOOK_ALLOWED_NETWORKS" in error["message"]
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.django_db
+def test_localhost_is_accepted_where_an_operator_allows_loopback(
+    api_client: APIClient, settings: Any
+) -> None:
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+
+    response = send(api_client, "post", ENDPOINTS, {"url": "http://localhost:9000/hook"})
+
+    assert response.status_code == 201, response.content
+
+
 @pytest.mark.django_db
 def test_update_reenable_and_delete(
     api_client: APIClient, platform: Any, webhook_receiver: Any

@@ -60,6 +60,41 @@ def test_a_flagged_comment_produces_exactly_one_verified_delivery(
     assert delivery.status == DeliveryStatus.SUCCEEDED
 
 
+def test_comment_scored_reaches_the_endpoints_that_name_it_for_every_outcome(
+    celery_worker_process: Any,
+    tiny_model: Any,
+    platform: Any,
+    api_client: APIClient,
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    everything = WebhookReceiver().start()
+    try:
+        scored_only = webhook_endpoint_create(
+            platform=platform, url=webhook_receiver.url, event_types=["comment.scored"]
+        )
+        webhook_endpoint_create(platform=platform, url=everything.url)
+
+        flagged = post_comment(api_client, "sc-1", ABUSIVE)
+        allowed = post_comment(api_client, "sc-2", "thanks for the helpful answer")
+
+        wait_for(lambda: len(webhook_receiver.requests) >= 2 and everything.requests)
+        time.sleep(1.5)  # room for a duplicate to show up, if there were one
+        payloads = [request.verify(scored_only.secret) for request in webhook_receiver.requests]
+        assert {p["type"] for p in payloads} == {"comment.scored"}
+        by_id = {p["data"]["comment"]["id"]: p["data"]["comment"] for p in payloads}
+        assert set(by_id) == {flagged["id"], allowed["id"]}
+        assert by_id[allowed["id"]]["status"] == "allowed"
+        assert by_id[allowed["id"]]["scores"]["insult"] < 0.5
+        assert by_id[flagged["id"]]["status"] in {"flagged", "auto_removed"}
+        # An endpoint subscribed to "everything" gets the outcomes, not one event per comment.
+        assert [json.loads(r.body)["type"] for r in everything.requests] in (
+            ["comment.flagged"],
+            ["comment.auto_removed"],
+        )
+    finally:
+        everything.stop()
+
+
 def test_500_three_times_then_200_is_four_attempts_and_one_success(
     celery_worker_process: Any, platform: Any, webhook_receiver: WebhookReceiver
 ) -> None:
