@@ -34,6 +34,8 @@ class Review(models.Model):
     #: The moderator's ground truth: {label: 1, 0 or null (unknown)}; see corrections-format.md.
     labels_after = models.JSONField()
     note = models.TextField(blank=True)
+    #: Why a comment was removed: a code from settings.MODERATION_REMOVAL_REASONS ("" for none).
+    reason = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
