@@ -364,3 +364,122 @@ def test_a_user_without_the_review_permission_can_look_but_not_decide(
     assert client.get(decide_url(comment)).status_code == 200
     assert client.post(decide_url(comment), {"action": "approved"}).status_code == 403
     assert "approve_selected" not in client.get(QUEUE).content.decode()
+
+
+def test_a_row_button_decides_that_comment_once_and_the_message_names_it(
+    platform: Any, alice: User
+) -> None:
+    comment = make_flagged(
+        platform, external_id="row-remove", text="Nobody wants you here, leave.", author_id="a"
+    )
+    client = client_for(alice)
+    queue = client.get(QUEUE).content.decode()
+    assert f'formaction="{QUEUE}{comment.pk}/quick/?last_review=0' in queue
+
+    response = client.post(
+        f"{QUEUE}{comment.pk}/quick/", {"decision": "removed", "last_review": 0}, follow=True
+    )
+    again = client.post(
+        f"{QUEUE}{comment.pk}/quick/",
+        {"decision": "removed", "last_review": 0},
+        HTTP_ACCEPT="application/json",
+    )
+
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages == ["Removed row-remove (“Nobody wants you here, leave.”)."]
+    assert again.status_code == 409
+    assert again.json()["message"].startswith("row-remove (“Nobody")
+    assert "already removed by alice" in again.json()["message"]
+    assert Review.objects.filter(comment=comment).count() == 1  # recorded once
+
+
+def test_a_get_of_the_row_endpoints_writes_nothing(platform: Any, alice: User) -> None:
+    comment = make_flagged(platform, external_id="looked-at")
+    client = client_for(alice)
+
+    for endpoint in ("quick", "claim", "release"):
+        assert client.get(f"{QUEUE}{comment.pk}/{endpoint}/").status_code == 405
+
+    assert not Review.objects.exists()
+    assert not ReviewClaim.objects.exists()
+
+
+def test_my_claims_lists_what_i_hold_and_a_claim_can_be_released_from_the_queue(
+    platform: Any, alice: User, bob: User
+) -> None:
+    mine = make_flagged(platform, external_id="mine")
+    theirs = make_flagged(platform, external_id="theirs")
+    make_flagged(platform, external_id="free")
+    review_claim_acquire(comment=mine, moderator=alice)
+    review_claim_acquire(comment=theirs, moderator=bob)
+    client = client_for(alice)
+
+    my_claims = rows(client.get(QUEUE, {"claim": "mine"}).content.decode())
+    assert ">mine</a>" in my_claims
+    assert ">theirs</a>" not in my_claims
+    assert ">free</a>" not in my_claims
+    assert f'formaction="{QUEUE}{mine.pk}/release/' in my_claims
+    assert "_changelist_filters=claim%3Dmine" in my_claims  # opening a row keeps the view
+    response = client.post(f"{QUEUE}{mine.pk}/release/", follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Released mine (“you are a stupid idiot”)."
+    ]
+    assert list(ReviewClaim.objects.values_list("comment__external_id", flat=True)) == ["theirs"]
+
+
+def test_labels_flipped_before_remove_are_the_ones_recorded_and_exported(
+    platform: Any, alice: User
+) -> None:
+    comment = make_flagged(platform, external_id="flip", scores={"toxic": 0.9, "insult": 0.8})
+    client = client_for(alice)
+    labels = {f"label_{label}": "0" for label in LABELS} | {
+        "label_toxic": "1",
+        "label_threat": "1",  # the moderator adds threat and drops insult
+    }
+
+    response = client.post(
+        decide_url(comment),
+        {"action": "removed", "reason": "threat", "last_review": 0, **labels},
+        follow=True,
+    )
+    export = client.get(f"{AUDIT}export/", {"format": "jsonl"})
+
+    assert "Removed with your labels: flip" in " ".join(
+        str(m) for m in response.context["messages"]
+    )
+    record = json.loads(b"".join(export.streaming_content))  # type: ignore[attr-defined]
+    assert record["decision"] == "removed"
+    assert record["reason"] == "threat"
+    assert record["labels"] == dict.fromkeys(LABELS, 0) | {"toxic": 1, "threat": 1}
+
+
+def test_a_remove_with_the_labels_as_prefilled_keeps_the_documented_meaning(
+    platform: Any, alice: User
+) -> None:
+    comment = make_flagged(platform, external_id="as-is", scores={"toxic": 0.9, "insult": 0.8})
+    labels = {f"label_{label}": "0" for label in LABELS} | {
+        "label_toxic": "1",
+        "label_insult": "1",
+    }
+
+    client_for(alice).post(decide_url(comment), {"action": "removed", "last_review": 0, **labels})
+
+    review = Review.objects.get(comment=comment)
+    assert review.labels_after == dict.fromkeys(LABELS) | {"toxic": 1, "insult": 1}
+
+
+def test_the_decision_page_shows_the_metadata_and_the_thread(platform: Any, alice: User) -> None:
+    parent = make_flagged(platform, external_id="p-1", text="Who is coming to the match?")
+    parent.metadata = {"thread_id": "t-9"}
+    parent.save(update_fields=["metadata"])
+    reply = make_flagged(platform, external_id="r-1", text="Not you, <loser>.")
+    reply.metadata = {"parent_id": "p-1", "thread_id": "t-9", "lang": "en"}
+    reply.save(update_fields=["metadata"])
+
+    page = client_for(alice).get(decide_url(reply)).content.decode()
+
+    assert "In reply to <b>p-1</b>" in page
+    assert "Who is coming to the match?" in page
+    assert "&quot;lang&quot;: &quot;en&quot;" in page  # pretty-printed, escaped
+    assert "&lt;loser&gt;" in page

@@ -36,10 +36,8 @@ def test_a_threat_outranks_an_identity_mention_near_the_threshold(
 ) -> None:
     # What the shipped model gives these two: the mention sits just over the identity_hate
     # threshold, the threat well over threat's. The old priority lifted the borderline one.
-    mention = make_flagged(
-        platform, external_id="mention", text=IDENTITY, scores={"identity_hate": 0.52}
-    )
-    threat = make_flagged(
+    make_flagged(platform, external_id="mention", text=IDENTITY, scores={"identity_hate": 0.52})
+    make_flagged(
         platform, external_id="threat", text=THREAT, scores={"threat": 0.61, "toxic": 0.55}
     )
     client = Client()

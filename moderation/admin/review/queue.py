@@ -156,7 +156,7 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
         token = _queue_filters.set(request.GET.urlencode())
         user_token = _queue_user.set(request.user.pk)
         try:
-            return super().changelist_view(
+            response = super().changelist_view(
                 request,
                 {
                     "title": "Review queue",
@@ -164,6 +164,11 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
                     **(extra_context or {}),
                 },
             )
+            # The rows are rendered here, while the moderator and the filters are known (a
+            # TemplateResponse would otherwise render after this method returned).
+            if isinstance(response, TemplateResponse):
+                response.render()
+            return response
         finally:
             _queue_filters.reset(token)
             _queue_user.reset(user_token)
