@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -143,6 +145,14 @@ def labels_chart(hours: list[numbers.HourStats]) -> SafeString:
     )
 
 
+def _queue_url(state: str, platform_id: int | None) -> str:
+    """The review queue's view whose count a dashboard card shows (same state and platform)."""
+    query = {"state": state}
+    if platform_id is not None:
+        query["platform__id__exact"] = str(platform_id)
+    return f"{reverse('admin:moderation_reviewqueueitem_changelist')}?{urlencode(query)}"
+
+
 @admin.register(ModerationDashboard)
 class DashboardAdmin(SinglePageAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
@@ -170,6 +180,10 @@ class DashboardAdmin(SinglePageAdmin):
             "per_hour": total / window,
             "flag_rate": flagged / scored if scored else None,
             "queue": queue,
+            "queue_urls": {
+                state: _queue_url(state, platform_id)
+                for state in ("awaiting", "escalated", "auto_removed")
+            },
             "oldest_age": timesince(queue.oldest, now) if queue.oldest else None,
             "moderators": numbers.dashboard_moderators(
                 since=now - timedelta(hours=window), platform_id=platform_id

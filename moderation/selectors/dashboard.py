@@ -23,6 +23,7 @@ from moderation.selectors.review_queue import (
     REVIEWABLE_STATUSES,
     QueueState,
     review_queue_filter_state,
+    review_queue_state_q,
 )
 
 BASELINE_HOURS = 7 * 24
@@ -51,8 +52,15 @@ class HourStats:
 
 @dataclass(frozen=True)
 class QueueHealth:
+    """The counts behind the queue's own views, so each number matches the list it links to."""
+
+    #: Flagged, nobody decided yet: the queue's default view.
     size: int
+    #: When the oldest of those arrived.
     oldest: datetime | None
+    escalated: int = 0
+    #: Removed by the model, not yet reviewed.
+    auto_removed: int = 0
 
 
 @dataclass(frozen=True)
@@ -126,15 +134,25 @@ def _judge(hour: HourStats, history: list[HourStats]) -> None:
 
 
 def dashboard_queue_health(*, platform_id: int | None = None) -> QueueHealth:
-    """How many comments wait for a decision (flagged, auto-removed unreviewed, escalated) and
-    when the oldest of them arrived."""
-    queue = review_queue_filter_state(
-        Comment.objects.filter(status__in=REVIEWABLE_STATUSES), QueueState.OPEN
-    )
+    """How many comments each of the queue's views lists (awaiting review, escalated,
+    auto-removed and unreviewed), with the same filters, and when the oldest awaiting one
+    arrived. One query."""
+    reviewable = Comment.objects.filter(status__in=REVIEWABLE_STATUSES)
     if platform_id is not None:
-        queue = queue.filter(platform_id=platform_id)
-    numbers = queue.aggregate(size=Count("pk"), oldest=Min("created_at"))
-    return QueueHealth(size=numbers["size"], oldest=numbers["oldest"])
+        reviewable = reviewable.filter(platform_id=platform_id)
+    awaiting = review_queue_state_q(QueueState.AWAITING)
+    numbers = review_queue_filter_state(reviewable, QueueState.OPEN).aggregate(
+        size=Count("pk", filter=awaiting),
+        oldest=Min("created_at", filter=awaiting),
+        escalated=Count("pk", filter=review_queue_state_q(QueueState.ESCALATED)),
+        auto_removed=Count("pk", filter=review_queue_state_q(QueueState.AUTO_REMOVED)),
+    )
+    return QueueHealth(
+        size=numbers["size"],
+        oldest=numbers["oldest"],
+        escalated=numbers["escalated"],
+        auto_removed=numbers["auto_removed"],
+    )
 
 
 def dashboard_moderators(

@@ -91,18 +91,23 @@ def comment_review_queue() -> QuerySet[Comment]:
     return queryset.order_by("-review_priority", "-pk")
 
 
-def review_queue_filter_state(queryset: QuerySet[Comment], state: str) -> QuerySet[Comment]:
-    """Narrow a queue queryset to one QueueState (unknown values mean AWAITING)."""
+def review_queue_state_q(state: str) -> Q:
+    """The condition for one QueueState (unknown values mean AWAITING), on reviewable comments."""
     awaiting = Q(decision="")
     if state == QueueState.ESCALATED:
-        return queryset.filter(decision=Decision.ESCALATED)
+        return Q(decision=Decision.ESCALATED)
     if state == QueueState.AUTO_REMOVED:
-        return queryset.filter(awaiting, status=CommentStatus.AUTO_REMOVED)
+        return awaiting & Q(status=CommentStatus.AUTO_REMOVED)
     if state == QueueState.OPEN:
-        return queryset.filter(awaiting | Q(decision=Decision.ESCALATED))
+        return awaiting | Q(decision=Decision.ESCALATED)
     if state == QueueState.DECIDED:
-        return queryset.exclude(awaiting | Q(decision=Decision.ESCALATED))
-    return queryset.filter(awaiting, status=CommentStatus.FLAGGED)
+        return ~(awaiting | Q(decision=Decision.ESCALATED))
+    return awaiting & Q(status=CommentStatus.FLAGGED)
+
+
+def review_queue_filter_state(queryset: QuerySet[Comment], state: str) -> QuerySet[Comment]:
+    """Narrow a queue queryset to one QueueState (unknown values mean AWAITING)."""
+    return queryset.filter(review_queue_state_q(state))
 
 
 def review_queue_open_count() -> int:

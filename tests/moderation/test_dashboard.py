@@ -74,6 +74,33 @@ def test_quiet_hours_are_not_anomalies_however_high_their_rate(platform: Any, no
     assert not dashboard_hours(hours=1, now=now)[0].anomalous
 
 
+def test_every_queue_count_matches_the_queue_view_it_links_to(
+    platform: Any, platform_factory: Any, db: None
+) -> None:
+    alice: User = make_moderator("alice")
+    other = platform_factory()
+    for i in range(3):
+        make_flagged(platform, external_id=f"wait-{i}")
+    make_flagged(other, external_id="elsewhere")
+    make_flagged(platform, external_id="gone", status="auto_removed")
+    escalated = make_flagged(platform, external_id="up")
+    comment_review(comment=escalated, moderator=alice, action="escalated")
+    decided = make_flagged(platform, external_id="done")
+    comment_review(comment=decided, moderator=alice, action="approved")
+    client = Client()
+    client.force_login(alice)
+
+    html = client.get(DASHBOARD, {"platform": str(platform.pk)}).content.decode()
+
+    for card in ("tm-queue-size", "tm-queue-escalated", "tm-queue-auto-removed"):
+        count = html.split(f'<b id="{card}">')[1].split("</b>")[0]
+        link = html.split(f'<b id="{card}">')[0].rsplit('href="', 1)[1].split('"')[0]
+        queue = client.get(link.replace("&amp;", "&")).content.decode()
+        listed = queue.split('<span id="tm-result-count">')[1].split("</span>")[0]
+        assert listed == count, card
+    assert html.count('<b id="tm-queue-size">3</b>') == 1
+
+
 def test_the_page_shows_traffic_queue_moderators_and_the_rule(
     platform: Any, db: None, django_assert_num_queries: Any
 ) -> None:
