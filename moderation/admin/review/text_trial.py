@@ -14,7 +14,7 @@ from classifier.labels import LABELS
 from moderation.admin.base import SinglePageAdmin
 from moderation.admin.review.forms import TextTrialForm
 from moderation.admin.review.presentation import text_highlighted, valid_spans
-from moderation.models import TextTrial
+from moderation.models import Platform, TextTrial
 from moderation.services.reviews import TextTrialFailed, text_trial_score
 
 #: How long "try a text" waits for a worker, in seconds.
@@ -30,7 +30,11 @@ class TextTrialAdmin(SinglePageAdmin):
             raise PermissionDenied
         result = None
         error = ""
-        form = TextTrialForm(request.POST or None)
+        platforms = list(Platform.objects.filter(is_active=True).order_by("name")[:2])
+        only = platforms[0] if len(platforms) == 1 else None
+        form = TextTrialForm(
+            request.POST or None, initial={"platform": only.name if only is not None else None}
+        )
         if request.method == "POST" and form.is_valid():
             platform = form.cleaned_data["platform"]
             timeout = float(
@@ -55,20 +59,27 @@ class TextTrialAdmin(SinglePageAdmin):
         if result is not None:
             platform = form.cleaned_data["platform"]
             thresholds = platform.flag_thresholds if platform is not None else {}
+            default = float(settings.MODERATION_DEFAULT_FLAG_THRESHOLD)
+            # Only what would be flagged is highlighted: the words behind a 0.02 score are noise.
+            flagged = (
+                list(result.outcome.flagged_labels)
+                if result.outcome is not None
+                else [label for label in LABELS if result.scores[label] >= default]
+            )
+            context["flagged"] = flagged
             context["rows"] = [
                 {
                     "label": label,
                     "score": result.scores[label],
                     "width": round(100 * result.scores[label]),
                     "threshold": thresholds.get(label),
-                    "over": label in (result.outcome.flagged_labels if result.outcome else []),
+                    "over": label in flagged,
                 }
                 for label in LABELS
             ]
-            context["text_html"] = text_highlighted(form.cleaned_data["text"], result.explanation)
-            context["has_highlights"] = bool(
-                valid_spans(form.cleaned_data["text"], result.explanation)
-            )
+            text = form.cleaned_data["text"]
+            context["text_html"] = text_highlighted(text, result.explanation, labels=flagged)
+            context["has_highlights"] = bool(valid_spans(text, result.explanation, labels=flagged))
         return TemplateResponse(
             request,
             "admin/moderation/text_trial.html",

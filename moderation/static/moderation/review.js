@@ -205,7 +205,44 @@
     });
   }
 
+  // Try a text: score as the moderator types, a moment after they stop (one request at a time).
+  function trial() {
+    const form = document.getElementById("tm-trial-form");
+    const output = document.getElementById("tm-trial-output");
+    const state = document.getElementById("tm-trial-state");
+    if (!form || !output) return;
+    let timer = null;
+    let inFlight = null;
+    function score() {
+      const text = form.querySelector("textarea[name=text]").value;
+      if (!text.trim()) return;
+      if (inFlight) inFlight.abort();
+      inFlight = new AbortController();
+      if (state) state.textContent = "Scoring…";
+      fetch(window.location.pathname, {
+        method: "POST",
+        body: new FormData(form),
+        credentials: "same-origin",
+        signal: inFlight.signal,
+      })
+        .then((response) => response.text())
+        .then((html) => {
+          const page = new DOMParser().parseFromString(html, "text/html");
+          const fresh = page.getElementById("tm-trial-output");
+          if (fresh) output.innerHTML = fresh.innerHTML;
+          const errors = page.querySelector("#tm-trial-form .errornote");
+          if (state) state.textContent = errors ? errors.textContent : "Scores update as you type.";
+        })
+        .catch((error) => { if (error.name !== "AbortError" && state) state.textContent = String(error); });
+    }
+    form.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(score, 600);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    if (document.body.classList.contains("tm-trial-page")) trial();
     if (document.body.classList.contains("tm-queue")) queue();
     if (document.body.classList.contains("tm-decide")) decide();
   });
