@@ -55,6 +55,7 @@ MODERATOR_PERMISSIONS = (
     "view_comment",
     "view_moderationdashboard",
     "view_texttrial",
+    "view_authoraction",
 )
 
 

@@ -89,7 +89,7 @@ def test_a_row_shows_scores_tripped_labels_highlights_and_the_authors_record(
     assert "&lt;b&gt;" in listed  # the text is escaped
     assert "<b>idiot" not in listed
     assert 'title="2 other flagged comment(s)' in listed
-    assert "author_id=troll" in listed  # the author's record is a link to their comments
+    assert "?author=troll" in listed  # the author's record is a link to their page
     assert 'title="toxic: 0.910' in listed
     assert '<span class="tm-badge">insult</span>' in listed
 

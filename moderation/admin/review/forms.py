@@ -144,3 +144,33 @@ class TextTrialForm(forms.Form):
         if "\x00" in text:
             raise forms.ValidationError("NUL characters are not allowed.")
         return text
+
+
+class AuthorActionForm(forms.Form):
+    """Warn, silence for some hours, or ban an author; optionally remove their open flags."""
+
+    action = forms.ChoiceField(
+        choices=[("warned", "Warn"), ("silenced", "Silence for"), ("banned", "Ban")],
+        widget=forms.RadioSelect,
+    )
+    silence_hours = forms.IntegerField(
+        required=False,
+        min_value=1,
+        widget=forms.NumberInput(attrs={"size": 4, "placeholder": "hours"}),
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=REVIEW_NOTE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Why (sent to the platform)"}),
+    )
+    remove_open_flagged = forms.BooleanField(
+        required=False, label="Also remove all their open flagged comments"
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("action") == "silenced" and not cleaned.get("silence_hours"):
+            self.add_error("silence_hours", "Say for how many hours.")
+        if cleaned.get("action") != "silenced":
+            cleaned["silence_hours"] = None
+        return cleaned

@@ -31,6 +31,7 @@ from django.utils.html import format_html, format_html_join
 
 from moderation.admin.base import ReadOnlyAdmin
 from moderation.admin.comments import FlaggedLabelFilter
+from moderation.admin.review.authors import author_url
 from moderation.admin.review.filters import (
     AgeFilter,
     ClaimFilter,
@@ -220,14 +221,10 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
     def author_display(self, comment: Any) -> str:
         if not comment.author_id:
             return "—"
-        query = urlencode(
-            {"author_id": comment.author_id, "platform__id__exact": comment.platform_id}
-        )
         return format_html(
-            '<a class="tm-author" href="{}?{}" title="{} other flagged comment(s) on {}">{}'
+            '<a class="tm-author" href="{}" title="{} other flagged comment(s) on {}">{}'
             ' <span class="tm-muted">+{}</span></a>',
-            reverse("admin:moderation_reviewqueueitem_changelist"),
-            f"state=open&{query}",
+            author_url(comment.platform_id, comment.author_id),
             comment.author_flagged_count,
             comment.platform.name,
             comment.author_id,
@@ -524,15 +521,7 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
             if metadata
             else "",
             "thread": comment_thread(comment),
-            "author_url": self._queue_url(
-                urlencode(
-                    {
-                        "state": "open",
-                        "author_id": comment.author_id,
-                        "platform__id__exact": comment.platform_id,
-                    }
-                )
-            )
+            "author_url": author_url(comment.platform_id, comment.author_id)
             if comment.author_id
             else "",
             "form": form,
