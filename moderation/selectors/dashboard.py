@@ -14,10 +14,12 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Min, Q, TextField
 from django.db.models.functions import Cast, TruncHour
 
 from classifier.labels import LABELS
+from moderation.flag_rate_forecast import FlagRateForecast, flag_rate_forecast
 from moderation.models import Comment, CommentStatus, Decision, Review
 from moderation.selectors.review_queue import (
     REVIEWABLE_STATUSES,
@@ -177,4 +179,68 @@ def dashboard_moderators(
             per_action={action: row[action] for action in Decision.values},
         )
         for row in rows
+    ]
+
+
+#: Hours of history the flag-rate forecast is fitted on (two weeks).
+FORECAST_HISTORY_HOURS = 14 * 24
+#: How far ahead it forecasts (seven days).
+FORECAST_HORIZON_HOURS = 7 * 24
+
+
+def dashboard_flag_rate_forecast(
+    *, now: datetime, platform_id: int | None = None
+) -> FlagRateForecast | None:
+    """The flag-rate forecast for the next FORECAST_HORIZON_HOURS, fitted on the last
+    FORECAST_HISTORY_HOURS (hours with fewer than ANOMALY_MIN_COMMENTS scored comments do not
+    count). Cached for the hour, per platform: a fit takes about a second. None without enough
+    history."""
+    last = _floor_hour(now)
+    key = f"toxmod:flag-forecast:{platform_id or 'all'}:{last:%Y%m%d%H}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached if isinstance(cached, FlagRateForecast) else None
+    series = dashboard_hours(hours=FORECAST_HISTORY_HOURS, now=now, platform_id=platform_id)
+    forecast = flag_rate_forecast(
+        hours=[hour.hour for hour in series],
+        rates=[hour.flag_rate if hour.scored >= ANOMALY_MIN_COMMENTS else None for hour in series],
+        horizon=FORECAST_HORIZON_HOURS,
+    )
+    cache.set(key, forecast if forecast is not None else "none", timeout=3600)
+    return forecast
+
+
+@dataclass(frozen=True)
+class QueueAge:
+    label: str
+    count: int
+
+
+#: The queue-age chart's buckets: (label, older than hours, up to hours).
+QUEUE_AGE_BUCKETS = [
+    ("< 1 h", 0, 1),
+    ("1 to 4 h", 1, 4),
+    ("4 to 24 h", 4, 24),
+    ("1 to 3 days", 24, 72),
+    ("> 3 days", 72, None),
+]
+
+
+def dashboard_queue_ages(*, now: datetime, platform_id: int | None = None) -> list[QueueAge]:
+    """How long the comments awaiting review have waited, in QUEUE_AGE_BUCKETS (one query)."""
+    queue = review_queue_filter_state(
+        Comment.objects.filter(status__in=REVIEWABLE_STATUSES), QueueState.AWAITING
+    )
+    if platform_id is not None:
+        queue = queue.filter(platform_id=platform_id)
+    counts = {}
+    for index, (_, older, newer) in enumerate(QUEUE_AGE_BUCKETS):
+        within = Q(created_at__lte=now - timedelta(hours=older))
+        if newer is not None:
+            within &= Q(created_at__gt=now - timedelta(hours=newer))
+        counts[f"bucket_{index}"] = Count("pk", filter=within)
+    numbers = queue.aggregate(**counts)
+    return [
+        QueueAge(label=label, count=numbers[f"bucket_{index}"])
+        for index, (label, _, _) in enumerate(QUEUE_AGE_BUCKETS)
     ]

@@ -37,6 +37,16 @@ def add_hour(platform: Any, hour: Any, *, total: int, flagged: int, label: str =
     )
 
 
+@pytest.fixture(autouse=True)
+def fresh_forecasts() -> Any:
+    """The forecast is cached for the hour; each test starts from its own data."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def now() -> Any:
     return timezone.now().replace(minute=30, second=0, microsecond=0)
@@ -112,7 +122,9 @@ def test_the_page_shows_traffic_queue_moderators_and_the_rule(
     client = Client()
     client.force_login(alice)
 
-    with django_assert_num_queries(8):
+    # session, user, permissions (user, group), platforms, the window's hours, the queue
+    # counts, the moderators, the forecast's history (then cached for the hour), queue ages
+    with django_assert_num_queries(10):
         page = client.get(DASHBOARD, {"hours": "48", "platform": str(platform.pk)})
 
     html = page.content.decode()
@@ -122,4 +134,44 @@ def test_the_page_shows_traffic_queue_moderators_and_the_rule(
     assert '<svg class="tm-chart"' in html
     assert "<th>alice</th><td>1</td>" in html
     assert "Anomaly rule" in html
+    assert 'id="tm-forecast-none"' in html  # two comments are no history to forecast from
+    assert 'id="tm-queue-ages"' in html
     assert client.get(DASHBOARD, {"hours": "junk", "platform": "x"}).status_code == 200
+
+
+def test_the_forecast_has_a_band_and_marks_an_hour_outside_it_as_an_anomaly(
+    platform: Any, now: Any, django_assert_num_queries: Any
+) -> None:
+    from moderation.selectors.dashboard import dashboard_flag_rate_forecast
+
+    this_hour = now.replace(minute=0)
+    for back in range(1, 24 * 4):  # four ordinary days: 10 % flagged, a little daily rhythm
+        add_hour(platform, this_hour - timedelta(hours=back), total=30, flagged=3 + back % 24 // 12)
+    add_hour(platform, this_hour, total=40, flagged=26, label="identity_hate")  # a raid
+
+    forecast = dashboard_flag_rate_forecast(now=now, platform_id=platform.pk)
+    with django_assert_num_queries(0):  # cached for the hour
+        again = dashboard_flag_rate_forecast(now=now, platform_id=platform.pk)
+
+    assert forecast is not None
+    assert again is not None
+    assert len(forecast.forecast.hours) == 168
+    assert forecast.forecast.hours[0] == this_hour + timedelta(hours=1)
+    assert all(
+        low <= mean <= high
+        for low, mean, high in zip(
+            forecast.forecast.lower, forecast.forecast.mean, forecast.forecast.upper, strict=True
+        )
+    )
+    assert 0.05 < forecast.forecast.mean[0] < 0.2  # the usual 10 to 13 %, not the raid's 65 %
+    assert this_hour in forecast.outside
+    assert this_hour - timedelta(hours=5) not in forecast.outside
+
+
+def test_without_two_days_of_history_there_is_no_forecast(platform: Any, now: Any) -> None:
+    from moderation.selectors.dashboard import dashboard_flag_rate_forecast
+
+    for back in range(10):
+        add_hour(platform, now.replace(minute=0) - timedelta(hours=back), total=30, flagged=3)
+
+    assert dashboard_flag_rate_forecast(now=now, platform_id=platform.pk) is None
