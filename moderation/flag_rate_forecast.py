@@ -22,6 +22,9 @@ MIN_HOURS: Final = 48
 SEASON_HOURS: Final = 24
 #: The band is the (1 - BAND_ALPHA) prediction interval.
 BAND_ALPHA: Final = 0.05
+#: The band is at least this far either side of the mean: as the spike rule's 0.10 floor, it
+#: keeps a steady platform's small wobbles (a few comments more or less) from being anomalies.
+MIN_HALF_WIDTH: Final = 0.10
 #: Hours further than this many robust standard deviations from the median are replaced by
 #: the median before fitting, so a past raid does not widen every band after it.
 FIT_CLIP_MADS: Final = 5.0
@@ -54,11 +57,19 @@ def _clip_for_fit(rates: list[float]) -> list[float]:
 
 def _band(frame: object, hours: list[datetime]) -> RateBand:
     def column(name: str) -> list[float]:
-        values = frame[name].tolist()  # type: ignore[index]
-        return [min(1.0, max(0.0, float(value))) for value in values]
+        return [float(value) for value in frame[name].tolist()]  # type: ignore[index]
 
+    def unit(value: float) -> float:
+        return min(1.0, max(0.0, value))
+
+    mean = column("mean")
+    lower = [min(low, m - MIN_HALF_WIDTH) for low, m in zip(column("pi_lower"), mean, strict=True)]
+    upper = [max(up, m + MIN_HALF_WIDTH) for up, m in zip(column("pi_upper"), mean, strict=True)]
     return RateBand(
-        hours=hours, mean=column("mean"), lower=column("pi_lower"), upper=column("pi_upper")
+        hours=hours,
+        mean=[unit(value) for value in mean],
+        lower=[unit(value) for value in lower],
+        upper=[unit(value) for value in upper],
     )
 
 

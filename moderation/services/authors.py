@@ -24,6 +24,7 @@ from moderation.services.webhooks import WebhookEvent, webhook_events_emit
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+_ACTION_NOUNS = {"warned": "warning", "silenced": "silence", "banned": "ban"}
 #: Longest silence a moderator may impose, in hours (a longer one is a ban).
 AUTHOR_SILENCE_MAX_HOURS = 24 * 90
 
@@ -114,7 +115,7 @@ def author_action_take(
         comments=author_open_flagged(platform=platform, author_id=author_id),
         moderator=moderator,
         action=Decision.REMOVED,
-        note=f"Removed with the author's {record.get_action_display().lower()}.",
+        note=f"Removed with the author's {_ACTION_NOUNS[action]}.",
     )
     AuthorAction.objects.filter(pk=record.pk).update(comments_removed=len(bulk.reviewed))
     record.comments_removed = len(bulk.reviewed)

@@ -102,6 +102,15 @@ def ago(moment: datetime | None) -> str:
     return f"{timesince(moment).split(',')[0]} ago"
 
 
+def short_age(moment: datetime, now: datetime) -> str:
+    """A queue row's age in a few characters: 45s, 12m, 3h, 2d."""
+    seconds = max(0, int((now - moment).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 def audit_row(review: Review) -> dict[str, Any]:
     marks = {1: "yes", 0: "no"}
     before = review.labels_before or {}

@@ -45,6 +45,7 @@ from moderation.admin.review.presentation import (
     label_badges,
     never_predicted_labels,
     score_bar,
+    short_age,
     text_highlighted,
     valid_spans,
 )
@@ -95,7 +96,6 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
     list_display = [
         "text_display",
         "scores_display",
-        "tripped_display",
         "age_display",
         "author_display",
         "priority_display",
@@ -161,6 +161,7 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
                 request,
                 {
                     "title": "Review queue",
+                    "is_nav_sidebar_enabled": False,  # the width goes to the comments
                     "undo_seconds": float(settings.MODERATION_REVIEW_UNDO_SECONDS),
                     **(extra_context or {}),
                 },
@@ -194,12 +195,13 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
                 )
             )
         return format_html(
-            '<div class="tm-line" title="{}"><a class="tm-review-link" href="{}">{}</a>{} '
+            '<div class="tm-line" title="{}"><a class="tm-review-link" href="{}">{}</a>{} {} '
             '<span class="tm-text">{}</span></div>',
             comment.text[: PREVIEW_CHARS * 2],
             self._decide_url(comment.pk, _queue_filters.get()),
             comment.external_id,
             format_html_join("", " {}", ((badge,) for badge in badges)),
+            label_badges(comment.flagged_labels),
             text_highlighted(comment.text, comment.explanation, limit=PREVIEW_CHARS),
         )
 
@@ -214,7 +216,10 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
     @admin.display(description="age", ordering="created_at")
     def age_display(self, comment: Any) -> str:
         return format_html(
-            '<span title="{}">{}</span>', comment.created_at, ago(comment.created_at)
+            '<span title="{} ({})">{}</span>',
+            comment.created_at,
+            ago(comment.created_at),
+            short_age(comment.created_at, timezone.now()),
         )
 
     @admin.display(description="author")
@@ -231,7 +236,7 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
             comment.author_flagged_count,
         )
 
-    @admin.display(description="priority", ordering="-review_priority")
+    @admin.display(description="prio", ordering="-review_priority")
     def priority_display(self, comment: Any) -> str:
         if comment.review_priority is None:
             return "—"
