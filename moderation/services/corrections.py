@@ -167,7 +167,7 @@ def corrections_csv_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
                 ],
                 *[_csv_cell(record["labels"][label]) for label in LABELS],
                 *[_csv_cell(record["model_scores"][label]) for label in LABELS],
-                csv_text_cell(record["reason"]),
+                csv_text_cell(record.get("reason", "")),  # absent in records made before reasons
             ]
         )
         yield flush()
