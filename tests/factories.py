@@ -29,6 +29,7 @@ from moderation.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from moderation.services.reviews import comment_priority_refresh
 
 
 class PlatformFactory(factory.django.DjangoModelFactory):
@@ -204,6 +205,7 @@ def make_flagged(
     )
     comment.set_scores(full)
     comment.save()
+    comment_priority_refresh(comment=comment)  # as scoring stores it, from the saved created_at
     return comment
 
 

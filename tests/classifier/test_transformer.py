@@ -237,12 +237,12 @@ def test_int8_embeddings_shrink_the_artifact_further_and_score_as_evaluated(
     weights = Path("transformer") / "model.safetensors"
     half_size = (tmp_path / "half" / weights).stat().st_size
     small_size = (tmp_path / "small" / weights).stat().st_size
-    embedding = trained.model.get_input_embeddings().weight
+    embedding = trained.model.get_input_embeddings().weight  # type: ignore[operator]
     saved = embedding.numel()  # one byte per value instead of two, less a scale per row
     assert small_size <= half_size - saved + 2 * embedding.shape[0] + 1024
     sample = ["you stupid idiot", "nice photo of the garden today"]
     loaded = load_model(tmp_path / "small")
-    assert loaded.backend.weights_dtype == "float16-int8-embeddings"
+    assert getattr(loaded.backend, "weights_dtype", None) == "float16-int8-embeddings"
     np.testing.assert_array_equal(loaded.predict_proba(sample), small.predict_proba(sample))
     np.testing.assert_allclose(
         small.predict_proba(sample), trained.predict_proba(sample), atol=0.02
@@ -329,8 +329,8 @@ def test_a_shared_gate_budgets_rows_positive_on_any_label() -> None:
     scores[100:150, TOXIC] = 0.9  # ... but high on `toxic`: still escalated
     gates = choose_gates(scores, labels, max_settled_positives=0.04, rule="shared")
     assert len(set(gates.tolist())) == 1
-    positive = labels.max(axis=1) == 1
-    settled = (scores < gates[None, :]).all(axis=1)
+    positive = np.asarray(labels.max(axis=1) == 1, dtype=bool)
+    settled = np.asarray((scores < gates[None, :]).all(axis=1), dtype=bool)
     assert settled[positive].sum() == 6  # floor(4 % of 150)
     assert not settled[100:150].any()
     assert settled[~positive].mean() > 0.05  # benign text is settled
