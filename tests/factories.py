@@ -16,6 +16,7 @@ from django.utils import timezone
 from classifier.labels import LABELS
 from moderation.models import (
     ApiKey,
+    AuthorAction,
     Comment,
     CommentReport,
     CommentScore,
@@ -127,6 +128,18 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     action = "approved"
     labels_before = factory.LazyFunction(lambda: dict.fromkeys(LABELS, 1))
     labels_after = factory.LazyFunction(lambda: dict.fromkeys(LABELS, 0))
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class AuthorActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuthorAction
+
+    platform = factory.SubFactory(PlatformFactory)
+    author_id = factory.Sequence(lambda n: f"u-{n}")
+    action = "warned"
+    moderator = factory.SubFactory(ModeratorFactory)
+    moderator_username = factory.LazyAttribute(lambda o: o.moderator.username)
     created_at = factory.LazyFunction(timezone.now)
 
 

@@ -3,13 +3,41 @@
 from django.db import migrations, models
 
 
+import math
+from datetime import datetime, timezone
+
 LABELS = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
+
+# The formula as moderation/review_priority.py had it when this migration was written, frozen
+# here so that a later change to the module does not change what this migration did.
+LABEL_WEIGHTS = {
+    "threat": 1.0,
+    "severe_toxic": 1.0,
+    "identity_hate": 0.8,
+    "insult": 0.6,
+    "toxic": 0.5,
+    "obscene": 0.5,
+}
+TARGET_HOURS, AGE_WEIGHT, REPORT_WEIGHT, ESCALATION_BONUS = 24.0, 0.25, 0.10, 0.20
+PRIORITY_EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def review_priority_stored(*, scores, created_at, report_count, escalated):
+    severity = max(
+        (LABEL_WEIGHTS[label] * float(score) for label, score in scores.items() if score is not None),
+        default=0.0,
+    )
+    hours = (created_at - PRIORITY_EPOCH).total_seconds() / 3600.0
+    return (
+        severity
+        + REPORT_WEIGHT * math.log2(1 + max(0, report_count))
+        + (ESCALATION_BONUS if escalated else 0.0)
+        - AGE_WEIGHT * hours / TARGET_HOURS
+    )
 
 
 def backfill_review_priority(apps, schema_editor):
     """Store the priority of every scored comment, in batches (flat memory)."""
-    from moderation.review_priority import review_priority_stored
-
     Comment = apps.get_model("moderation", "Comment")
     scored = Comment.objects.filter(scored_at__isnull=False).order_by("pk")
     batch = []

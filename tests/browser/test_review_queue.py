@@ -194,3 +194,31 @@ def test_a_moderator_works_the_queue_safely_and_bans_an_author(
     assert payload["data"]["moderator"] == "alice"
     assert AuthorAction.objects.get().comments_removed == 1
     assert Review.objects.get(comment=again).action == "removed"
+
+
+def test_try_a_text_scores_as_the_moderator_types(
+    live_server: Any,
+    browser: Any,
+    platform: Any,
+    celery_worker_process: Any,
+    tiny_model: Any,
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    make_moderator("carol")
+    wait = WebDriverWait(browser, 20)
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/moderation/texttrial/")
+    browser.find_element(By.NAME, "username").send_keys("carol")
+    browser.find_element(By.NAME, "password").send_keys("review-pass-123")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    wait.until(ec.presence_of_element_located((By.ID, "tm-trial-form")))
+    chosen = browser.find_element(By.CSS_SELECTOR, "select[name=platform] option:checked")
+    assert chosen.text == platform.name  # the only platform is the default
+
+    # typed, not submitted: the scores arrive on their own
+    browser.find_element(By.NAME, "text").send_keys("you are a stupid worthless idiot")
+    wait.until(ec.presence_of_element_located((By.ID, "tm-trial-result")))
+    assert "Scores from tiny-v1" in browser.find_element(By.ID, "tm-trial-result").text
+    assert browser.find_elements(By.CSS_SELECTOR, "#tm-trial-result tr.tm-over")
