@@ -98,17 +98,45 @@ class CascadeBackend:
         return self.first.contributions(texts, labels)
 
 
+#: How gates are chosen: one per label, or one gate shared by every label.
+GATE_RULES: Final = ("per-label", "shared")
+
+
 def choose_gates(
-    first_scores: npt.ArrayLike, labels: npt.ArrayLike, *, max_settled_positives: float = 0.01
+    first_scores: npt.ArrayLike,
+    labels: npt.ArrayLike,
+    *,
+    max_settled_positives: float = 0.01,
+    rule: str = "per-label",
 ) -> npt.NDArray[np.float32]:
-    """Per label, the highest gate that settles at most ``max_settled_positives`` of positives.
+    """Gates that settle at most ``max_settled_positives`` of the validation positives.
 
     ``first_scores`` are the first model's probabilities on validation rows and ``labels`` their
-    ``(n, 6)`` labels (NaN unknown). A label with no known positive gets gate 0 (never settles:
-    with nothing to measure, the second model decides).
+    ``(n, 6)`` labels (NaN unknown).
+
+    ``per-label``: for each label, the highest gate that settles at most that share of the
+    label's positives; a label with no known positive gets gate 0 (never settles: with nothing
+    to measure, the second model decides). Where the first model scores a rare label's
+    positives low (``threat``, ``severe_toxic`` under the linear model), that label's gate is
+    tiny and almost nothing is settled.
+
+    ``shared``: one gate for every label (a text is settled when its highest first-stage score
+    is below it), the highest that settles at most that share of the rows positive on *any*
+    label. A threat the first model scores low on ``threat`` but high on ``toxic`` is still
+    escalated, so one budget covers every label and far more benign text is settled.
     """
+    if rule not in GATE_RULES:
+        raise ValueError(f"unknown gate rule {rule!r}; choose one of {', '.join(GATE_RULES)}")
     scores = np.asarray(first_scores, dtype=np.float64)
     y = np.asarray(labels, dtype=np.float64)
+    if rule == "shared":
+        positive = np.nan_to_num(y, nan=0.0).max(axis=1) >= 0.5 if len(y) else np.zeros(0, bool)
+        highest = np.sort(scores[positive].max(axis=1)) if positive.any() else np.zeros(0)
+        if len(highest) == 0:
+            return np.zeros(_N_LABELS, dtype=np.float32)
+        allowed = int(np.floor(max_settled_positives * len(highest)))
+        gate = highest[allowed] if allowed < len(highest) else 1.0
+        return np.full(_N_LABELS, gate, dtype=np.float32)
     gates = np.zeros(_N_LABELS, dtype=np.float32)
     for j in range(_N_LABELS):
         known = ~np.isnan(y[:, j])

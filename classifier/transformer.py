@@ -51,9 +51,13 @@ HEAD_FILE: Final = "transformer_head.json"
 #: At most this many occlusion units per text (so at most this many + 1 model calls).
 MAX_OCCLUSION_UNITS: Final = 32
 QUANTIZATIONS: Final = (None, "dynamic-int8")
-#: How weights are stored: float16 halves the artifact; the weights are rounded to float16 when
-#: the backend is built, so what is evaluated is exactly what is stored.
-WEIGHTS_DTYPES: Final = ("float32", "float16")
+#: How weights are stored: float16 halves the artifact; ``float16-int8-embeddings`` also keeps
+#: the word-embedding table (a third of MiniLM's weights) as int8 with one float16 scale per row.
+#: The weights are rounded when the backend is built, so what is evaluated is what is stored.
+WEIGHTS_DTYPES: Final = ("float32", "float16", "float16-int8-embeddings")
+#: Suffixes of the two tensors that hold an int8 table: the values and a scale per row.
+_INT8_VALUES: Final = ".int8"
+_INT8_SCALES: Final = ".scale"
 
 _N_LABELS: Final = len(LABELS)
 FloatMatrix = npt.NDArray[np.float32]
@@ -112,8 +116,13 @@ class TransformerBackend:
         if not 0 <= stride < max_length - 2:
             raise ValueError("stride must be in [0, max_length - 2)")
         self.weights_dtype = weights_dtype
-        if weights_dtype == "float16":
+        if weights_dtype != "float32":
             model = model.half().float()  # round once: scored and stored weights are the same
+        if weights_dtype == "float16-int8-embeddings":
+            table = _word_embeddings(model)
+            with torch.no_grad():
+                values, scales = _int8_rows(table.data)
+                table.data.copy_(values.float() * scales.float()[:, None])
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.calibration: FloatMatrix = np.asarray(calibration, dtype=np.float32).reshape(
@@ -128,6 +137,23 @@ class TransformerBackend:
         self._scoring_model: nn.Module = self.model
         if quantization == "dynamic-int8":
             self._scoring_model = quantize_dynamic_int8(self.model)
+
+    def with_weights_dtype(self, weights_dtype: str) -> TransformerBackend:
+        """The same model stored another way (rounded now, so what is evaluated is stored)."""
+        import copy
+
+        return TransformerBackend(
+            copy.deepcopy(self.model),
+            self.tokenizer,
+            calibration=self.calibration,
+            constants=self.constants,
+            max_length=self.max_length,
+            stride=self.stride,
+            batch_size=self.batch_size,
+            quantization=self.quantization,
+            info=self.info,
+            weights_dtype=weights_dtype,
+        )
 
     # --- scoring ----------------------------------------------------------------------------
 
@@ -257,6 +283,8 @@ class TransformerBackend:
             import copy
 
             save_model(copy.deepcopy(self.model).half(), str(weights_dir / WEIGHTS_FILE))
+        elif self.weights_dtype == "float16-int8-embeddings":
+            _save_int8_embeddings(self.model, weights_dir / WEIGHTS_FILE)
         else:
             save_model(self.model, str(weights_dir / WEIGHTS_FILE))
         self.tokenizer.save_pretrained(weights_dir)
@@ -293,7 +321,11 @@ class TransformerBackend:
         model = AutoModelForSequenceClassification.from_config(  # type: ignore[no-untyped-call]
             config, trust_remote_code=False
         )
-        load_model(model, str(weights_dir / WEIGHTS_FILE), strict=True)
+        weights_dtype = str(head.get("weights_dtype", "float32"))
+        if weights_dtype == "float16-int8-embeddings":
+            _load_int8_embeddings(model, weights_dir / WEIGHTS_FILE)
+        else:
+            load_model(model, str(weights_dir / WEIGHTS_FILE), strict=True)
         tokenizer = AutoTokenizer.from_pretrained(str(weights_dir), trust_remote_code=False)
         constants = [math.nan if v is None else float(v) for v in head["constants"]]
         chosen = head.get("quantization") if quantization is False else quantization
@@ -307,8 +339,63 @@ class TransformerBackend:
             batch_size=int(head.get("batch_size", 32)),
             quantization=chosen if isinstance(chosen, str) else None,
             info=head.get("info", {}),
-            weights_dtype=str(head.get("weights_dtype", "float32")),
+            weights_dtype=weights_dtype,
         )
+
+
+def _word_embeddings(model: nn.Module) -> torch.Tensor:
+    embeddings = model.get_input_embeddings()  # type: ignore[operator]
+    if not isinstance(embeddings, nn.Embedding):
+        raise TypeError("the model has no word-embedding table to store as int8")
+    return embeddings.weight
+
+
+def _int8_rows(table: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Symmetric int8 per row: ``values * scale`` approximates each row of ``table``."""
+    scales = (table.abs().amax(dim=1) / 127.0).clamp(min=1e-12).half()
+    values = torch.round(table / scales.float()[:, None]).clamp(-127, 127).to(torch.int8)
+    return values, scales
+
+
+def _embedding_key(model: nn.Module) -> str:
+    table = _word_embeddings(model)
+    for name, parameter in model.named_parameters():
+        if parameter is table:
+            return name
+    raise TypeError("the word-embedding table is not a named parameter")
+
+
+def _save_int8_embeddings(model: nn.Module, path: Path) -> None:
+    """Every tensor as float16 except the word embeddings: int8 values and a scale per row."""
+    from safetensors.torch import save_file
+
+    key = _embedding_key(model)
+    tensors = {
+        name: tensor.detach().half().contiguous()
+        for name, tensor in model.state_dict().items()
+        if name != key
+    }
+    values, scales = _int8_rows(model.state_dict()[key].detach().float())
+    tensors[key + _INT8_VALUES] = values.contiguous()
+    tensors[key + _INT8_SCALES] = scales.contiguous()
+    save_file(tensors, str(path), metadata={"format": "pt", "int8_rows": key})
+
+
+def _load_int8_embeddings(model: nn.Module, path: Path) -> None:
+    """Load what :func:`_save_int8_embeddings` wrote; every tensor must be there (strict)."""
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(path))
+    key = _embedding_key(model)
+    try:
+        values = tensors.pop(key + _INT8_VALUES)
+        scales = tensors.pop(key + _INT8_SCALES)
+    except KeyError:
+        raise ValueError(f"{path}: the int8 word-embedding table is missing") from None
+    if values.dtype != torch.int8 or values.shape[0] != scales.shape[0]:
+        raise ValueError(f"{path}: the int8 word-embedding table is malformed")
+    tensors[key] = values.float() * scales.float()[:, None]
+    model.load_state_dict({k: v.float() for k, v in tensors.items()}, strict=True)
 
 
 class CheckpointError(ValueError):

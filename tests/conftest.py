@@ -87,6 +87,7 @@ FACTORY_FIXTURES = {
     "moderator_factory": "ModeratorFactory",
     "review_factory": "ReviewFactory",
     "review_claim_factory": "ReviewClaimFactory",
+    "author_action_factory": "AuthorActionFactory",
     "webhook_endpoint_factory": "WebhookEndpointFactory",
     "webhook_delivery_factory": "WebhookDeliveryFactory",
     "webhook_attempt_factory": "WebhookAttemptFactory",

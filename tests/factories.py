@@ -16,6 +16,7 @@ from django.utils import timezone
 from classifier.labels import LABELS
 from moderation.models import (
     ApiKey,
+    AuthorAction,
     Comment,
     CommentReport,
     CommentScore,
@@ -29,6 +30,7 @@ from moderation.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from moderation.services.reviews import comment_priority_refresh
 
 
 class PlatformFactory(factory.django.DjangoModelFactory):
@@ -129,6 +131,18 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(timezone.now)
 
 
+class AuthorActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuthorAction
+
+    platform = factory.SubFactory(PlatformFactory)
+    author_id = factory.Sequence(lambda n: f"u-{n}")
+    action = "warned"
+    moderator = factory.SubFactory(ModeratorFactory)
+    moderator_username = factory.LazyAttribute(lambda o: o.moderator.username)
+    created_at = factory.LazyFunction(timezone.now)
+
+
 class ReviewClaimFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ReviewClaim
@@ -204,6 +218,7 @@ def make_flagged(
     )
     comment.set_scores(full)
     comment.save()
+    comment_priority_refresh(comment=comment)  # as scoring stores it, from the saved created_at
     return comment
 
 

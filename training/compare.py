@@ -50,6 +50,10 @@ Scorer = Callable[[Sequence[str]], npt.NDArray[np.float32]]
 SPEED_ROWS: Final = 1024
 SPEED_BATCH: Final = 64
 ENSEMBLE_WEIGHTS: Final = (0.2, 0.35, 0.5, 0.65, 0.8)
+#: Cascade gates tried by the sweep: (rule, share of validation positives allowed to settle).
+GATE_SWEEP: Final = tuple(
+    (rule, budget) for rule in ("per-label", "shared") for budget in (0.01, 0.02, 0.05, 0.1)
+)
 
 
 def _mean_auc(labels: npt.NDArray[Any], scores: npt.NDArray[Any]) -> float:
@@ -125,6 +129,84 @@ def _assess(
     return result
 
 
+def gate_sweep(
+    prepared: PreparedData,
+    linear: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]],
+    transformer: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]],
+    *,
+    flag_precision: float = DEFAULT_FLAG_PRECISION,
+) -> list[dict[str, Any]]:
+    """What each cascade gate costs and buys, from both models' saved split scores.
+
+    For each (rule, budget) of :data:`GATE_SWEEP` the gates are chosen on validation (as the
+    cascade trainer does), thresholds by the same natural-traffic rule; then, on the holdout:
+    the share of natural comments the linear stage settles (the transformer never sees them),
+    the share of rows positive on any label that it settles (and so scores with the linear
+    model), pooled ROC-AUC and the recall of positives at the thresholds, beside the
+    transformer alone (rule ``none``).
+    """
+    from sklearn.metrics import roc_auc_score
+
+    from classifier.cascade import choose_gates
+
+    validation, holdout = prepared.validation, prepared.holdout
+    natural = np.asarray(holdout.natural, dtype=bool)
+    y = holdout.labels
+    positive = np.nan_to_num(y, nan=0.0).max(axis=1) >= 0.5
+    toxic = LABELS.index("toxic")
+    known = ~np.isnan(y[:, toxic])
+
+    def row(
+        rule: str, budget: float | None, gates: npt.NDArray[np.float32] | None
+    ) -> dict[str, Any]:
+        if gates is None:
+            val_scores, hold_scores = transformer
+            settled: npt.NDArray[np.bool_] = np.zeros(len(holdout), dtype=bool)
+        else:
+            val_settled = np.asarray((linear[0] < gates[None, :]).all(axis=1), dtype=bool)
+            settled = np.asarray((linear[1] < gates[None, :]).all(axis=1), dtype=bool)
+            val_scores = np.where(val_settled[:, None], linear[0], transformer[0])
+            hold_scores = np.where(settled[:, None], linear[1], transformer[1])
+        policy = traffic_policy(prepared, val_scores.astype(np.float32), flag_precision)
+        limits = np.array([policy["flag_thresholds"][label] for label in LABELS])
+        flagged = np.asarray((hold_scores >= limits[None, :]).any(axis=1), dtype=bool)
+        return {
+            "rule": rule,
+            "budget": budget,
+            "gates": None if gates is None else [round(float(g), 4) for g in gates],
+            "natural_settled_share": float(settled[natural].mean()) if natural.any() else None,
+            "positives_settled_share": float(settled[positive].mean()) if positive.any() else None,
+            "toxic_roc_auc": float(roc_auc_score(y[known, toxic], hold_scores[known, toxic])),
+            "positives_flagged_share": float(flagged[positive].mean()) if positive.any() else None,
+            "natural_flag_rate": float(flagged[natural].mean()) if natural.any() else None,
+        }
+
+    rows = [row("none (transformer alone)", None, None)]
+    for rule, budget in GATE_SWEEP:
+        gates = choose_gates(linear[0], validation.labels, max_settled_positives=budget, rule=rule)
+        rows.append(row(rule, budget, gates))
+    return rows
+
+
+def gate_sweep_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    out = [
+        "| gate rule | budget | natural comments settled | positives settled | "
+        "toxic ROC-AUC | positives flagged | natural flagged |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        budget = "-" if r["budget"] is None else f"{r['budget']:.0%}"
+        out.append(
+            f"| {r['rule']} | {budget} | {pct(r['natural_settled_share'])} | "
+            f"{pct(r['positives_settled_share'])} | {r['toxic_roc_auc']:.4f} | "
+            f"{pct(r['positives_flagged_share'])} | {pct(r['natural_flag_rate'])} |"
+        )
+    return "\n".join(out) + "\n"
+
+
 def _auc(result: Mapping[str, Any], label: str, source: str | None = None) -> float | None:
     group = result["metrics"]["pooled"] if source is None else result["metrics"]["per_source"]
     if source is not None:
@@ -195,6 +277,16 @@ def comparison_markdown(results: Mapping[str, Any], *, sources: Sequence[str]) -
             )
     notes = [f"- **{n}**: {results['candidates'][n]['note']}" for n in names]
     out += ["", *notes]
+    if results.get("gate_sweep"):
+        out += [
+            "",
+            "### Cascade gates: what settling with the linear model costs and buys",
+            "",
+            "Gates chosen on validation as the cascade trainer does; figures on the holdout, "
+            "each row with its own thresholds from the same rule.",
+            "",
+            gate_sweep_markdown(results["gate_sweep"]).rstrip("\n"),
+        ]
     return "\n".join(out) + "\n"
 
 
@@ -342,6 +434,9 @@ def compare(
         "holdout_rows": len(holdout),
         "threshold_rule": f"estimated precision >= {flag_precision} on natural traffic",
         "candidates": {},
+        "gate_sweep": gate_sweep(
+            prepared, scored["linear"], scored["transformer"], flag_precision=flag_precision
+        ),
     }
     for candidate in candidates:
         log(f"assessing {candidate.name}")

@@ -497,6 +497,8 @@ class TrainOptions:
     cascade_second: Path | None = None
     #: At most this share of each label's validation positives may be settled by the first stage.
     cascade_max_settled: float = 0.01
+    #: ``per-label`` or ``shared`` (:data:`classifier.cascade.GATE_RULES`).
+    cascade_gate_rule: str = "per-label"
 
 
 def _train_backend(options: TrainOptions, prepared: PreparedData, log: Log) -> Any:

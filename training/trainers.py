@@ -49,6 +49,11 @@ def train_transformer_backend(options: TrainOptions, prepared: PreparedData, log
     from training.pipeline import training_rows
 
     train, validation = training_rows(options, prepared), prepared.validation
+    if options.source_weights:
+        log(
+            "note: --source-weight applies to the linear backend only; the transformer trains "
+            "every sampled row with weight 1 (use --max-rows-per-source to balance sources)"
+        )
     checkpoint = options.checkpoint_dir or DEFAULT_CHECKPOINT_DIR / "transformer"
     backend = train_transformer(
         train.texts,
@@ -104,10 +109,22 @@ def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Lo
     everything = dataclasses.replace(options, max_rows=None, max_rows_per_source=None)
     first = stage(options.cascade_first, train_linear_backend, "first", everything)
     second = stage(options.cascade_second, train_transformer_backend, "second", options)
+    stored_as = getattr(second, "weights_dtype", None)
+    # A reused transformer is stored as asked; never widened to float32 from something narrower.
+    if (
+        options.cascade_second is not None
+        and stored_as not in (None, options.weights_dtype)
+        and options.weights_dtype != "float32"
+    ):
+        log(f"cascade second stage: stored as {options.weights_dtype} (was {stored_as})")
+        second = second.with_weights_dtype(options.weights_dtype)
     validation = prepared.validation
     first_scores = first.predict_proba(validation.texts)
     gates = choose_gates(
-        first_scores, validation.labels, max_settled_positives=options.cascade_max_settled
+        first_scores,
+        validation.labels,
+        max_settled_positives=options.cascade_max_settled,
+        rule=options.cascade_gate_rule,
     )
     cascade = CascadeBackend(first, second, gates=gates)
     settled = float(cascade.settled(first_scores).mean()) if len(validation) else 0.0
@@ -116,8 +133,13 @@ def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Lo
     cascade.info = {
         "first": {"backend": first.name, "info": getattr(first, "info", {})},
         "second": {"backend": second.name, "info": getattr(second, "info", {})},
-        "gate_rule": f"per label, at most {options.cascade_max_settled:.1%} of validation "
-        "positives settled by the first stage",
+        "gate_rule": (
+            f"per label, at most {options.cascade_max_settled:.1%} of each label's validation "
+            "positives settled by the first stage"
+            if options.cascade_gate_rule == "per-label"
+            else f"one gate for every label, at most {options.cascade_max_settled:.1%} of "
+            "validation rows positive on any label settled by the first stage"
+        ),
         "validation_settled_share": round(settled, 4),
         "natural_validation_settled_share": None
         if settled_natural is None

@@ -218,6 +218,23 @@ MODERATION_DEFAULT_FLAG_THRESHOLD = env.float("MODERATION_DEFAULT_FLAG_THRESHOLD
 # New platforms auto-remove only for the labels the active model recommends it for (per-label
 # thresholds in its manifest's policy); there is no global auto-remove default.
 
+#: Removal reasons a moderator picks from when removing a comment ("code:words", comma
+#: separated). The code goes into the audit record, the corrections export and the
+#: `comment.reviewed` webhook; the words are what the moderator reads.
+MODERATION_REMOVAL_REASONS = env.list(
+    "MODERATION_REMOVAL_REASONS",
+    default=[
+        "threat:Threat of violence",
+        "hate:Hate or identity attack",
+        "harassment:Harassment or insult",
+        "sexual:Sexual or obscene content",
+        "spam:Spam or scam",
+        "other:Other (say why in the note)",
+    ],
+)
+#: Seconds a keyboard or row decision in the review queue can be undone before it is sent.
+MODERATION_REVIEW_UNDO_SECONDS = env.float("MODERATION_REVIEW_UNDO_SECONDS", default=5.0)
+
 #: Most comments scored in one model call.
 SCORING_BATCH_SIZE = env.int("SCORING_BATCH_SIZE", default=64)
 #: A comment still pending this many seconds after it was last enqueued is enqueued again.

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -17,6 +19,7 @@ from django.utils.timesince import timesince
 
 from classifier.labels import LABELS
 from moderation.admin.base import SinglePageAdmin
+from moderation.flag_rate_forecast import MIN_HOURS, FlagRateForecast
 from moderation.models import ModerationDashboard, Platform
 from moderation.selectors import dashboard as numbers
 
@@ -116,13 +119,17 @@ def traffic_chart(hours: list[numbers.HourStats]) -> SafeString:
 
 
 def labels_chart(hours: list[numbers.HourStats]) -> SafeString:
-    """One line per label: flagged comments per hour that tripped it."""
-    top = max((max(hour.per_label.values()) for hour in hours), default=0) or 1
+    """Lines: the flag rate per label per hour (comments flagged for the label over scored)."""
+    rates = {
+        label: [hour.per_label[label] / hour.scored if hour.scored else 0.0 for hour in hours]
+        for label in LABELS
+    }
+    top = max((max(values, default=0.0) for values in rates.values()), default=0.0) or 1.0
+    top = min(1.0, round(top + 0.05, 1))
     lines = []
     for label in LABELS:
         points = " ".join(
-            f"{_x(i, len(hours)):.1f},{_y(hour.per_label[label], top):.1f}"
-            for i, hour in enumerate(hours)
+            f"{_x(i, len(hours)):.1f},{_y(rate, top):.1f}" for i, rate in enumerate(rates[label])
         )
         lines.append(
             format_html(
@@ -134,13 +141,141 @@ def labels_chart(hours: list[numbers.HourStats]) -> SafeString:
             )
         )
     return format_html(
-        '<svg class="tm-chart" viewBox="0 0 {} {}" role="img" aria-label="flags per label">'
+        '<svg class="tm-chart" viewBox="0 0 {} {}" role="img" aria-label="flag rate per label">'
         "{}{}</svg>",
         _W,
         _H,
-        _axes(hours, top, ""),
+        _axes(hours, top * 100, " %"),
         mark_safe("".join(lines)),  # noqa: S308 (built with format_html)
     )
+
+
+def forecast_chart(hours: list[numbers.HourStats], forecast: FlagRateForecast | None) -> SafeString:
+    """The flag rate of the window's hours (dark line) with the model's one-step band, then the
+    seven-day forecast (dashed mean, shaded band); hours outside their band are red dots."""
+    if forecast is None:
+        return format_html(
+            '<p class="tm-muted" id="tm-forecast-none">Not enough history for a forecast: it '
+            "needs {} hours with at least {} scored comments each.</p>",
+            MIN_HOURS,
+            numbers.ANOMALY_MIN_COMMENTS,
+        )
+    past = len(hours)
+    fitted_lower = forecast.fitted.lower[-past:]
+    fitted_upper = forecast.fitted.upper[-past:]
+    total = past + len(forecast.forecast.hours)
+    lower = fitted_lower + forecast.forecast.lower
+    upper = fitted_upper + forecast.forecast.upper
+    rates = [
+        hour.flag_rate if hour.scored >= numbers.ANOMALY_MIN_COMMENTS else None for hour in hours
+    ]
+    top = max([*upper, *(rate for rate in rates if rate is not None)], default=0.0) or 1.0
+    top = min(1.0, round(top + 0.05, 1))
+    band = " ".join(
+        [f"{_x(i, total)},{_y(value, top)}" for i, value in enumerate(upper)]
+        + [f"{_x(i, total)},{_y(value, top)}" for i, value in reversed(list(enumerate(lower)))]
+    )
+    mean = " ".join(
+        f"{_x(past + i, total)},{_y(value, top)}" for i, value in enumerate(forecast.forecast.mean)
+    )
+    actual = " ".join(
+        f"{_x(i, total)},{_y(rate, top)}" for i, rate in enumerate(rates) if rate is not None
+    )
+    outside = set(forecast.outside)
+    dots = format_html_join(
+        "",
+        '<circle class="tm-band-anomaly" cx="{}" cy="{}" r="4" fill="#dc2626">'
+        "<title>{} UTC: {} flagged, outside the band {} to {}</title></circle>",
+        (
+            (
+                _x(i, total),
+                _y(rate, top),
+                f"{hour.hour:%Y-%m-%d %H:00}",
+                f"{rate:.0%}",
+                f"{fitted_lower[i]:.0%}",
+                f"{fitted_upper[i]:.0%}",
+            )
+            for i, (hour, rate) in enumerate(zip(hours, rates, strict=True))
+            if rate is not None and hour.hour in outside
+        ),
+    )
+    now_x = _x(past, total)
+    ticks = format_html_join(
+        "",
+        '<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="#6b7280">{}</text>',
+        (
+            (_x(i, total), _H - 6, moment.strftime("%d %b"))
+            for i, moment in enumerate(
+                [hour.hour for hour in hours] + list(forecast.forecast.hours)
+            )
+            if moment.hour == 0
+        ),
+    )
+    return format_html(
+        '<svg class="tm-chart" id="tm-forecast" viewBox="0 0 {w} {h}" role="img" '
+        'aria-label="flag rate forecast">'
+        '<line x1="{l}" y1="{b}" x2="{r}" y2="{b}" stroke="#9ca3af"/>'
+        '<text x="4" y="{t}" font-size="10" fill="#6b7280">{top} %</text>'
+        '<text x="4" y="{b}" font-size="10" fill="#6b7280">0</text>{ticks}'
+        '<polygon points="{band}" fill="#93c5fd" fill-opacity="0.45" stroke="none">'
+        "<title>95 % prediction band</title></polygon>"
+        '<line x1="{nx}" y1="{t0}" x2="{nx}" y2="{b}" stroke="#6b7280" stroke-dasharray="3 3"/>'
+        '<text x="{nx}" y="{t}" font-size="10" fill="#6b7280" dx="4">now</text>'
+        '<polyline points="{mean}" fill="none" stroke="#1d4ed8" stroke-width="2" '
+        'stroke-dasharray="5 4"><title>forecast</title></polyline>'
+        '<polyline points="{actual}" fill="none" stroke="#111827" stroke-width="1.5">'
+        "<title>flag rate</title></polyline>{dots}</svg>",
+        w=_W,
+        h=_H,
+        l=_PAD_L,
+        r=_W - 8,
+        b=_H - _PAD_B,
+        t=_PAD_T + 8,
+        t0=_PAD_T,
+        top=f"{top * 100:g}",
+        ticks=ticks,
+        band=band,
+        nx=now_x,
+        mean=mean,
+        actual=actual,
+        dots=dots,
+    )
+
+
+def queue_age_chart(ages: list[numbers.QueueAge]) -> SafeString:
+    """Horizontal bars: how long the comments awaiting review have waited."""
+    top = max((age.count for age in ages), default=0) or 1
+    rows = format_html_join(
+        "",
+        '<g><text x="0" y="{ty}" font-size="11" fill="#374151">{label}</text>'
+        '<rect x="90" y="{y}" width="{w}" height="14" fill="#f59e0b"/>'
+        '<text x="{cx}" y="{ty}" font-size="11" fill="#374151">{count}</text></g>',
+        (
+            {
+                "ty": 12 + 20 * i,
+                "y": 2 + 20 * i,
+                "label": age.label,
+                "w": round(360 * age.count / top, 1),
+                "cx": round(96 + 360 * age.count / top, 1),
+                "count": age.count,
+            }
+            for i, age in enumerate(ages)
+        ),
+    )
+    return format_html(
+        '<svg class="tm-chart tm-chart-small" id="tm-queue-ages" viewBox="0 0 500 {}" '
+        'role="img" aria-label="queue age">{}</svg>',
+        20 * len(ages) + 4,
+        rows,
+    )
+
+
+def _queue_url(state: str, platform_id: int | None) -> str:
+    """The review queue's view whose count a dashboard card shows (same state and platform)."""
+    query = {"state": state}
+    if platform_id is not None:
+        query["platform__id__exact"] = str(platform_id)
+    return f"{reverse('admin:moderation_reviewqueueitem_changelist')}?{urlencode(query)}"
 
 
 @admin.register(ModerationDashboard)
@@ -154,6 +289,7 @@ class DashboardAdmin(SinglePageAdmin):
         platform_id = int(chosen) if chosen.isdigit() and int(chosen) in dict(platforms) else None
         now = timezone.now()
         hours = numbers.dashboard_hours(hours=window, now=now, platform_id=platform_id)
+        forecast = numbers.dashboard_flag_rate_forecast(now=now, platform_id=platform_id)
         queue = numbers.dashboard_queue_health(platform_id=platform_id)
         total = sum(hour.total for hour in hours)
         scored = sum(hour.scored for hour in hours)
@@ -170,6 +306,10 @@ class DashboardAdmin(SinglePageAdmin):
             "per_hour": total / window,
             "flag_rate": flagged / scored if scored else None,
             "queue": queue,
+            "queue_urls": {
+                state: _queue_url(state, platform_id)
+                for state in ("awaiting", "escalated", "auto_removed")
+            },
             "oldest_age": timesince(queue.oldest, now) if queue.oldest else None,
             "moderators": numbers.dashboard_moderators(
                 since=now - timedelta(hours=window), platform_id=platform_id
@@ -177,6 +317,16 @@ class DashboardAdmin(SinglePageAdmin):
             "anomalies": [hour for hour in hours if hour.anomalous],
             "traffic_svg": traffic_chart(hours),
             "labels_svg": labels_chart(hours),
+            "forecast": forecast,
+            "forecast_svg": forecast_chart(hours, forecast),
+            "band_anomalies": [
+                hour
+                for hour in hours
+                if forecast is not None and hour.hour in set(forecast.outside)
+            ],
+            "queue_ages_svg": queue_age_chart(
+                numbers.dashboard_queue_ages(now=now, platform_id=platform_id)
+            ),
             "legend": [(label, LABEL_COLOURS[label]) for label in LABELS],
             "label_totals": [
                 (label, sum(hour.per_label[label] for hour in hours), LABEL_COLOURS[label])

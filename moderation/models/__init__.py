@@ -12,6 +12,8 @@ from moderation.models.platforms import ApiKey, Platform, default_flag_threshold
 from moderation.models.retraining import RetrainRun, RetrainStatus
 from moderation.models.reviews import (
     FINAL_DECISIONS,
+    AuthorAction,
+    AuthorActionKind,
     ModerationDashboard,
     Review,
     ReviewClaim,
@@ -31,6 +33,8 @@ __all__ = [
     "FINAL_DECISIONS",
     "SUBSCRIBABLE_EVENT_TYPES",
     "ApiKey",
+    "AuthorAction",
+    "AuthorActionKind",
     "Comment",
     "CommentReport",
     "CommentScore",

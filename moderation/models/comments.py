@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.db.models import F, Q
 
 from classifier.labels import LABELS
 from moderation.models.model_versions import ModelVersion
@@ -81,6 +82,10 @@ class Comment(models.Model):
     #: How many times the platform edited the text (PATCH); each edit is scored again and its
     #: scores recorded in the history beside the earlier text's.
     text_revision = models.PositiveIntegerField(default=0)
+    #: The review queue's order, stored so that it can be indexed: see moderation/review_priority.py
+    #: (the priority now is this plus a term that is the same for every comment). Null until
+    #: scored; recomputed when scores, reports or the review state change.
+    review_priority = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -93,6 +98,15 @@ class Comment(models.Model):
             models.Index(fields=["platform", "-created_at"], name="comment_platform_created"),
             models.Index(fields=["status", "enqueued_at"], name="comment_status_enqueued"),
             models.Index(fields=["platform", "status"], name="comment_platform_status"),
+            # The review queue's page: open comments, highest priority first.
+            models.Index(
+                F("review_priority").desc(),
+                F("id").desc(),
+                name="comment_review_priority",
+                condition=Q(status__in=["flagged", "auto_removed"]),
+            ),
+            # An author's record (the queue's "n other flagged", the author page).
+            models.Index(fields=["platform", "author_id", "status"], name="comment_author_status"),
         ]
 
     def __str__(self) -> str:

@@ -34,6 +34,8 @@ class Review(models.Model):
     #: The moderator's ground truth: {label: 1, 0 or null (unknown)}; see corrections-format.md.
     labels_after = models.JSONField()
     note = models.TextField(blank=True)
+    #: Why a comment was removed: a code from settings.MODERATION_REMOVAL_REASONS ("" for none).
+    reason = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
@@ -55,6 +57,49 @@ class Review(models.Model):
     @property
     def is_final(self) -> bool:
         return self.action in FINAL_DECISIONS
+
+
+class AuthorActionKind(models.TextChoices):
+    WARNED = "warned", "Warned"
+    SILENCED = "silenced", "Silenced"
+    BANNED = "banned", "Banned"
+
+
+class AuthorAction(models.Model):
+    """A moderator's action against an author on a platform: append-only, like `Review`, and
+    sent to the platform as an `author.actioned` webhook (the platform enforces it)."""
+
+    platform = models.ForeignKey(
+        "moderation.Platform", on_delete=models.PROTECT, related_name="author_actions"
+    )
+    author_id = models.CharField(max_length=255)
+    action = models.CharField(max_length=16, choices=AuthorActionKind.choices)
+    #: For a silence, when it ends; null for a warning or a ban.
+    until = models.DateTimeField(null=True, blank=True)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderator_username = models.CharField(max_length=150)
+    note = models.TextField(blank=True)
+    #: How many of the author's open flagged comments were removed with it.
+    comments_removed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["platform", "author_id", "-created_at"], name="author_action_author"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=AuthorActionKind.values), name="author_action_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.author_id} by {self.moderator_username}"
 
 
 class ReviewClaim(models.Model):

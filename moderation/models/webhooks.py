@@ -16,6 +16,7 @@ class WebhookEventType(models.TextChoices):
     COMMENT_AUTO_REMOVED = "comment.auto_removed", "A comment was removed automatically"
     COMMENT_REVIEWED = "comment.reviewed", "A moderator decided on a comment"
     COMMENT_SCORED = "comment.scored", "A comment was scored (every outcome, allowed included)"
+    AUTHOR_ACTIONED = "author.actioned", "A moderator warned, silenced or banned an author"
     MODEL_PROMOTED = "model.promoted", "A new model version became active"
     WEBHOOK_TEST = "webhook.test", "A test event sent on request"
 

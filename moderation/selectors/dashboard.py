@@ -14,15 +14,18 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Min, Q, TextField
 from django.db.models.functions import Cast, TruncHour
 
 from classifier.labels import LABELS
+from moderation.flag_rate_forecast import FlagRateForecast, flag_rate_forecast
 from moderation.models import Comment, CommentStatus, Decision, Review
 from moderation.selectors.review_queue import (
     REVIEWABLE_STATUSES,
     QueueState,
     review_queue_filter_state,
+    review_queue_state_q,
 )
 
 BASELINE_HOURS = 7 * 24
@@ -51,8 +54,15 @@ class HourStats:
 
 @dataclass(frozen=True)
 class QueueHealth:
+    """The counts behind the queue's own views, so each number matches the list it links to."""
+
+    #: Flagged, nobody decided yet: the queue's default view.
     size: int
+    #: When the oldest of those arrived.
     oldest: datetime | None
+    escalated: int = 0
+    #: Removed by the model, not yet reviewed.
+    auto_removed: int = 0
 
 
 @dataclass(frozen=True)
@@ -126,15 +136,25 @@ def _judge(hour: HourStats, history: list[HourStats]) -> None:
 
 
 def dashboard_queue_health(*, platform_id: int | None = None) -> QueueHealth:
-    """How many comments wait for a decision (flagged, auto-removed unreviewed, escalated) and
-    when the oldest of them arrived."""
-    queue = review_queue_filter_state(
-        Comment.objects.filter(status__in=REVIEWABLE_STATUSES), QueueState.OPEN
-    )
+    """How many comments each of the queue's views lists (awaiting review, escalated,
+    auto-removed and unreviewed), with the same filters, and when the oldest awaiting one
+    arrived. One query."""
+    reviewable = Comment.objects.filter(status__in=REVIEWABLE_STATUSES)
     if platform_id is not None:
-        queue = queue.filter(platform_id=platform_id)
-    numbers = queue.aggregate(size=Count("pk"), oldest=Min("created_at"))
-    return QueueHealth(size=numbers["size"], oldest=numbers["oldest"])
+        reviewable = reviewable.filter(platform_id=platform_id)
+    awaiting = review_queue_state_q(QueueState.AWAITING)
+    numbers = review_queue_filter_state(reviewable, QueueState.OPEN).aggregate(
+        size=Count("pk", filter=awaiting),
+        oldest=Min("created_at", filter=awaiting),
+        escalated=Count("pk", filter=review_queue_state_q(QueueState.ESCALATED)),
+        auto_removed=Count("pk", filter=review_queue_state_q(QueueState.AUTO_REMOVED)),
+    )
+    return QueueHealth(
+        size=numbers["size"],
+        oldest=numbers["oldest"],
+        escalated=numbers["escalated"],
+        auto_removed=numbers["auto_removed"],
+    )
 
 
 def dashboard_moderators(
@@ -159,4 +179,68 @@ def dashboard_moderators(
             per_action={action: row[action] for action in Decision.values},
         )
         for row in rows
+    ]
+
+
+#: Hours of history the flag-rate forecast is fitted on (two weeks).
+FORECAST_HISTORY_HOURS = 14 * 24
+#: How far ahead it forecasts (seven days).
+FORECAST_HORIZON_HOURS = 7 * 24
+
+
+def dashboard_flag_rate_forecast(
+    *, now: datetime, platform_id: int | None = None
+) -> FlagRateForecast | None:
+    """The flag-rate forecast for the next FORECAST_HORIZON_HOURS, fitted on the last
+    FORECAST_HISTORY_HOURS (hours with fewer than ANOMALY_MIN_COMMENTS scored comments do not
+    count). Cached for the hour, per platform: a fit takes about a second. None without enough
+    history."""
+    last = _floor_hour(now)
+    key = f"toxmod:flag-forecast:{platform_id or 'all'}:{last:%Y%m%d%H}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached if isinstance(cached, FlagRateForecast) else None
+    series = dashboard_hours(hours=FORECAST_HISTORY_HOURS, now=now, platform_id=platform_id)
+    forecast = flag_rate_forecast(
+        hours=[hour.hour for hour in series],
+        rates=[hour.flag_rate if hour.scored >= ANOMALY_MIN_COMMENTS else None for hour in series],
+        horizon=FORECAST_HORIZON_HOURS,
+    )
+    cache.set(key, forecast if forecast is not None else "none", timeout=3600)
+    return forecast
+
+
+@dataclass(frozen=True)
+class QueueAge:
+    label: str
+    count: int
+
+
+#: The queue-age chart's buckets: (label, older than hours, up to hours).
+QUEUE_AGE_BUCKETS = [
+    ("< 1 h", 0, 1),
+    ("1 to 4 h", 1, 4),
+    ("4 to 24 h", 4, 24),
+    ("1 to 3 days", 24, 72),
+    ("> 3 days", 72, None),
+]
+
+
+def dashboard_queue_ages(*, now: datetime, platform_id: int | None = None) -> list[QueueAge]:
+    """How long the comments awaiting review have waited, in QUEUE_AGE_BUCKETS (one query)."""
+    queue = review_queue_filter_state(
+        Comment.objects.filter(status__in=REVIEWABLE_STATUSES), QueueState.AWAITING
+    )
+    if platform_id is not None:
+        queue = queue.filter(platform_id=platform_id)
+    counts = {}
+    for index, (_, older, newer) in enumerate(QUEUE_AGE_BUCKETS):
+        within = Q(created_at__lte=now - timedelta(hours=older))
+        if newer is not None:
+            within &= Q(created_at__gt=now - timedelta(hours=newer))
+        counts[f"bucket_{index}"] = Count("pk", filter=within)
+    numbers = queue.aggregate(**counts)
+    return [
+        QueueAge(label=label, count=numbers[f"bucket_{index}"])
+        for index, (label, _, _) in enumerate(QUEUE_AGE_BUCKETS)
     ]

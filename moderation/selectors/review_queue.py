@@ -1,22 +1,17 @@
 """Reading the review queue: which comments wait for a moderator, and in which order.
 
-Priority (see docs/review.md): ``max_score + UNCERTAINTY_WEIGHT * closeness``, where
-``closeness`` is 1 when some label's score sits exactly on the platform's flag threshold for it,
-falling linearly to 0 when every label is at least UNCERTAINTY_WINDOW away from its threshold.
-Clear, severe comments come first; borderline ones, where the model is least sure and a human
-decision teaches it most, are lifted above comments that are confidently but mildly toxic.
+The order is the stored, indexed `review_priority` column (moderation/review_priority.py and
+docs/review.md): label-weighted severity, age against a target time, and user reports.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import (
     Case,
     Count,
-    F,
-    FloatField,
     IntegerField,
     OuterRef,
     Q,
@@ -25,19 +20,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Abs, Cast, Coalesce, Greatest, Least
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Coalesce
 
-from classifier.labels import LABELS
 from moderation.models import Comment, CommentStatus, Decision, Review
-
-#: How much a borderline comment is lifted, at most, in units of max_score.
-UNCERTAINTY_WEIGHT = 0.25
-#: A label this far from its threshold (or farther) counts as not borderline at all.
-UNCERTAINTY_WINDOW = 0.10
-#: How much each user report lifts a comment, in units of max_score, up to REPORTS_COUNTED.
-REPORT_WEIGHT = 0.10
-REPORTS_COUNTED = 5
 
 REVIEWABLE_STATUSES = (CommentStatus.FLAGGED, CommentStatus.AUTO_REMOVED)
 
@@ -60,25 +46,6 @@ class QueueState:
     ]
 
 
-def _threshold(label: str) -> Coalesce:
-    default = float(settings.MODERATION_DEFAULT_FLAG_THRESHOLD)
-    return Coalesce(
-        Cast(KeyTextTransform(label, "platform__flag_thresholds"), FloatField()),
-        Value(default),
-        output_field=FloatField(),
-    )
-
-
-def _closeness() -> Greatest:
-    nearest = Least(
-        *[Abs(F(f"score_{label}") - _threshold(label)) for label in LABELS],
-        output_field=FloatField(),
-    )
-    return Greatest(
-        Value(0.0), Value(1.0) - nearest / Value(UNCERTAINTY_WINDOW), output_field=FloatField()
-    )
-
-
 def _author_flagged_count() -> Case:
     others = (
         Comment.objects.filter(
@@ -99,43 +66,48 @@ def _author_flagged_count() -> Case:
     )
 
 
-def comment_priority_annotate(queryset: QuerySet[Comment]) -> QuerySet[Comment]:
-    """The queryset with `priority` (higher first) and `closeness` (0..1) annotated."""
-    closeness = _closeness()
-    return queryset.annotate(
-        closeness=closeness,
-        priority=Coalesce(F("max_score"), Value(0.0))
-        + Value(UNCERTAINTY_WEIGHT) * closeness
-        + Value(REPORT_WEIGHT) * Least(F("report_count"), Value(REPORTS_COUNTED)),
-    )
-
-
 def comment_review_queue() -> QuerySet[Comment]:
     """Comments a moderator may decide on (flagged or auto-removed), in any review state,
-    annotated with `priority`, `closeness` and `author_flagged_count` (the author's other
-    flagged comments on the same platform), with what a queue row shows, highest priority first.
-    Narrow it with `review_queue_filter_state`."""
+    annotated with `author_flagged_count` (the author's other flagged comments on the same
+    platform) and `last_review_id` (0 for none), with what a queue row shows, highest priority
+    first. Narrow it with `review_queue_filter_state`."""
+    last_review = (
+        Review.objects.filter(comment_id=OuterRef("pk"))
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
     queryset = (
         Comment.objects.filter(status__in=REVIEWABLE_STATUSES, erased_at__isnull=True)
         .select_related("platform", "model_version", "review_claim__moderator")
-        .defer("metadata")
-        .annotate(author_flagged_count=_author_flagged_count())
+        .defer("metadata", "model_version__training_summary", "model_version__metrics")
+        .annotate(
+            model_constant_labels=KeyTransform(
+                "constant_labels", "model_version__training_summary"
+            ),
+            author_flagged_count=_author_flagged_count(),
+            last_review_id=Coalesce(Subquery(last_review), Value(0)),
+        )
     )
-    return comment_priority_annotate(queryset).order_by("-priority", "-pk")
+    return queryset.order_by("-review_priority", "-pk")
+
+
+def review_queue_state_q(state: str) -> Q:
+    """The condition for one QueueState (unknown values mean AWAITING), on reviewable comments."""
+    awaiting = Q(decision="")
+    if state == QueueState.ESCALATED:
+        return Q(decision=Decision.ESCALATED)
+    if state == QueueState.AUTO_REMOVED:
+        return awaiting & Q(status=CommentStatus.AUTO_REMOVED)
+    if state == QueueState.OPEN:
+        return awaiting | Q(decision=Decision.ESCALATED)
+    if state == QueueState.DECIDED:
+        return ~(awaiting | Q(decision=Decision.ESCALATED))
+    return awaiting & Q(status=CommentStatus.FLAGGED)
 
 
 def review_queue_filter_state(queryset: QuerySet[Comment], state: str) -> QuerySet[Comment]:
     """Narrow a queue queryset to one QueueState (unknown values mean AWAITING)."""
-    awaiting = Q(decision="")
-    if state == QueueState.ESCALATED:
-        return queryset.filter(decision=Decision.ESCALATED)
-    if state == QueueState.AUTO_REMOVED:
-        return queryset.filter(awaiting, status=CommentStatus.AUTO_REMOVED)
-    if state == QueueState.OPEN:
-        return queryset.filter(awaiting | Q(decision=Decision.ESCALATED))
-    if state == QueueState.DECIDED:
-        return queryset.exclude(awaiting | Q(decision=Decision.ESCALATED))
-    return queryset.filter(awaiting, status=CommentStatus.FLAGGED)
+    return queryset.filter(review_queue_state_q(state))
 
 
 def review_queue_open_count() -> int:
@@ -146,28 +118,78 @@ def review_queue_open_count() -> int:
 
 
 def comment_priority(*, comment_id: int) -> float | None:
-    """The queue priority of one comment, computed exactly as the queue orders by it."""
-    comment = comment_priority_annotate(Comment.objects.filter(pk=comment_id)).first()
-    return float(comment.priority) if comment is not None else None  # type: ignore[attr-defined]
+    """The stored queue priority of one comment (None when unscored or gone)."""
+    value = Comment.objects.filter(pk=comment_id).values_list("review_priority", flat=True).first()
+    return float(value) if value is not None else None
 
 
 def review_queue_neighbours(
     queue: QuerySet[Comment], *, comment_id: int, priority: float, user_id: int, now: datetime
 ) -> tuple[int | None, int | None]:
-    """The ids (previous, next) around a comment in a queue ordered by (-priority, -pk), skipping
-    comments another moderator has claimed."""
+    """The ids (previous, next) around a comment in a queue ordered by (-review_priority, -pk),
+    skipping comments another moderator has claimed."""
     free = queue.filter(
         Q(review_claim__isnull=True)
         | Q(review_claim__expires_at__lte=now)
         | Q(review_claim__moderator_id=user_id)
     ).exclude(pk=comment_id)
-    after = Q(priority__lt=priority) | Q(priority=priority, pk__lt=comment_id)
-    before = Q(priority__gt=priority) | Q(priority=priority, pk__gt=comment_id)
-    following = free.filter(after).order_by("-priority", "-pk").values_list("pk", flat=True)
-    previous = free.filter(before).order_by("priority", "pk").values_list("pk", flat=True)
-    return previous.first(), following.first()
+    after = Q(review_priority__lt=priority) | Q(review_priority=priority, pk__lt=comment_id)
+    before = Q(review_priority__gt=priority) | Q(review_priority=priority, pk__gt=comment_id)
+    following = free.filter(after).order_by("-review_priority", "-pk")
+    previous = free.filter(before).order_by("review_priority", "pk")
+    return (
+        previous.values_list("pk", flat=True).first(),
+        following.values_list("pk", flat=True).first(),
+    )
 
 
 def comment_reviews(*, comment_id: int) -> QuerySet[Review]:
     """A comment's audit records, newest first."""
     return Review.objects.filter(comment_id=comment_id).order_by("-created_at", "-id")
+
+
+#: Metadata keys platforms use to say what a comment answers, and which thread it is in.
+PARENT_KEYS = ("parent_id", "parent", "in_reply_to", "reply_to")
+THREAD_KEYS = ("thread_id", "thread", "conversation_id", "post_id")
+#: Comments of the same thread shown around one under review.
+THREAD_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class CommentThread:
+    """What a platform told us of a comment's context: the comment it answers and others of
+    its thread (comments we have; the rest are only named)."""
+
+    parent_ref: str = ""
+    parent: Comment | None = None
+    thread_ref: str = ""
+    others: list[Comment] = field(default_factory=list)
+
+
+def _metadata_ref(metadata: object, keys: tuple[str, ...]) -> tuple[str, str]:
+    if not isinstance(metadata, dict):
+        return "", ""
+    for key in keys:
+        value = metadata.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            return key, str(value)
+    return "", ""
+
+
+def comment_thread(comment: Comment) -> CommentThread:
+    """The comment's parent (by external id on the same platform) and up to THREAD_LIMIT other
+    comments of its thread, oldest first, from the `parent`/`thread` fields of its metadata."""
+    _, parent_ref = _metadata_ref(comment.metadata, PARENT_KEYS)
+    thread_key, thread_ref = _metadata_ref(comment.metadata, THREAD_KEYS)
+    same_platform = Comment.objects.filter(platform_id=comment.platform_id).exclude(pk=comment.pk)
+    parent = same_platform.filter(external_id=parent_ref).first() if parent_ref else None
+    others: list[Comment] = []
+    if thread_ref:
+        others = list(
+            same_platform.filter(**{f"metadata__{thread_key}": comment.metadata[thread_key]})
+            .order_by("created_at", "pk")
+            .only("pk", "external_id", "text", "author_id", "status", "decision", "created_at")[
+                :THREAD_LIMIT
+            ]
+        )
+    return CommentThread(parent_ref=parent_ref, parent=parent, thread_ref=thread_ref, others=others)

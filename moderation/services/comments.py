@@ -240,6 +240,7 @@ def comment_text_edit(*, comment: Comment, text: str) -> Comment:
     locked.text_revision += 1
     locked.status = CommentStatus.PENDING
     locked.scored_at = None
+    locked.review_priority = None  # out of the review queue until scored again
     locked.flagged_labels = []
     locked.explanation = {}
     locked.scoring_attempts = 0
@@ -254,6 +255,7 @@ def comment_text_edit(*, comment: Comment, text: str) -> Comment:
             "text_revision",
             "status",
             "scored_at",
+            "review_priority",
             "flagged_labels",
             "explanation",
             "scoring_attempts",

@@ -35,6 +35,7 @@ CSV_COLUMNS: Final = [
     "model_version",
     *[f"label_{label}" for label in LABELS],
     *[f"score_{label}" for label in LABELS],
+    "reason",
 ]
 
 
@@ -72,6 +73,7 @@ def corrections_reviews(
             "action",
             "created_at",
             "moderator_username",
+            "reason",
             "labels_before",
             "labels_after",
             "model_version",
@@ -96,6 +98,7 @@ def correction_record(review: Review) -> dict[str, Any]:
         "decision": review.action,
         "decided_at": review.created_at.isoformat(),
         "moderator": review.moderator_username,
+        "reason": review.reason,
         "labels": {label: review.labels_after.get(label) for label in LABELS},
         "model_version": review.model_version,
         "model_scores": {label: review.labels_before.get(label) for label in LABELS},
@@ -166,6 +169,7 @@ def corrections_csv_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
                 ],
                 *[_csv_cell(record["labels"][label]) for label in LABELS],
                 *[_csv_cell(record["model_scores"][label]) for label in LABELS],
+                csv_text_cell(record.get("reason", "")),  # absent in records made before reasons
             ]
         )
         yield flush()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from moderation.models import Comment, CommentReport, CommentStatus
+from moderation.services.reviews import comment_priority_refresh
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,8 @@ class CommentReportResult:
 def comment_report(*, comment: Comment, reporter_id: str, reason: str) -> CommentReportResult:
     """Record `reporter_id`'s report of `comment` (once per reporter: a repeat changes nothing).
 
-    Each reporter lifts the comment in the review queue (selectors/review_queue.py). A comment
+    Each reporter lifts the comment in the review queue (its stored priority is recomputed:
+    moderation/review_priority.py). A comment
     the model allowed is flagged for review; a pending one is flagged when it is scored,
     whatever the model says; a decided one stays decided (the report is kept with it).
     """
@@ -36,4 +38,5 @@ def comment_report(*, comment: Comment, reporter_id: str, reason: str) -> Commen
         locked.status = CommentStatus.FLAGGED
         fields.append("status")
     locked.save(update_fields=fields)
+    comment_priority_refresh(comment=locked)  # the stored queue order counts the report
     return CommentReportResult(report=report, created=True, comment=locked)

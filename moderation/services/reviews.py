@@ -31,6 +31,7 @@ from moderation.models import (
     Review,
     ReviewClaim,
 )
+from moderation.review_priority import review_priority_stored
 from moderation.services.scoring import PolicyOutcome, policy_apply
 from moderation.services.webhooks import WebhookEvent, comment_event_data, webhook_events_emit
 
@@ -54,6 +55,7 @@ MODERATOR_PERMISSIONS = (
     "view_comment",
     "view_moderationdashboard",
     "view_texttrial",
+    "view_authoraction",
 )
 
 
@@ -184,6 +186,41 @@ def _validated_labels(labels: Mapping[str, Any]) -> dict[str, int]:
     return values
 
 
+def _priority(comment: Comment) -> float | None:
+    if comment.scored_at is None:
+        return None
+    return review_priority_stored(
+        scores=comment.scores or {},
+        created_at=comment.created_at,
+        report_count=comment.report_count,
+        escalated=comment.decision == Decision.ESCALATED,
+    )
+
+
+@transaction.atomic
+def comment_priority_refresh(*, comment: Comment) -> float | None:
+    """Recompute and store `comment`'s review priority from its current scores, report count and
+    review state (call it after changing any of them, e.g. when a user report is counted).
+    Returns the stored value; None for a comment not scored yet."""
+    locked = Comment.objects.select_for_update(of=("self",)).filter(pk=comment.pk).first()
+    if locked is None:
+        return None
+    locked.review_priority = _priority(locked)
+    locked.save(update_fields=["review_priority"])
+    comment.review_priority = locked.review_priority
+    return locked.review_priority
+
+
+def removal_reasons() -> dict[str, str]:
+    """The configured removal reasons, {code: words}, in the order a moderator sees them."""
+    reasons: dict[str, str] = {}
+    for entry in settings.MODERATION_REMOVAL_REASONS:
+        code, _, words = str(entry).partition(":")
+        if code.strip():
+            reasons[code.strip()] = words.strip() or code.strip()
+    return reasons
+
+
 def _review_event(comment: Comment, review: Review) -> WebhookEvent:
     return WebhookEvent(
         platform_id=comment.platform_id,
@@ -196,6 +233,7 @@ def _review_event(comment: Comment, review: Review) -> WebhookEvent:
                 "labels_after": review.labels_after,
                 "moderator": review.moderator_username,
                 "note": review.note,
+                "reason": review.reason,
                 "decided_at": review.created_at.isoformat(),
             },
         },
@@ -210,12 +248,15 @@ def comment_review(
     action: str,
     labels: Mapping[str, Any] | None = None,
     note: str = "",
+    reason: str = "",
     expected_last_review_id: int | None = None,
 ) -> Review:
     """Record `moderator`'s decision on `comment` and fire `comment.reviewed`.
 
-    `action` is a Decision value. `labels` ({label: 0/1} for all six labels) is required for
-    relabeled, optional for removed, refused otherwise. `expected_last_review_id` is the id of
+    `action` is a Decision value. `labels` ({label: 0/1} for all six labels), the moderator's
+    own labels, is required for relabeled and optional with any other action (without it,
+    approve means no label applies and remove keeps the model's flags). `reason` is a removal
+    reason code (removal_reasons()), only with removed. `expected_last_review_id` is the id of
     the comment's latest review when the moderator opened it (0 for none); a different one now
     means someone else acted meanwhile. Raises a ReviewError subclass with a message meant for
     the moderator: InvalidReview, CommentNotReviewable, AlreadyDecided, ClaimedByOther,
@@ -225,8 +266,12 @@ def comment_review(
         raise InvalidReview(f"Unknown action {action!r}; choose one of {Decision.values}.")
     if action == Decision.RELABELED and labels is None:
         raise InvalidReview("A relabel sets every label; none were given.")
-    if labels is not None and action not in (Decision.RELABELED, Decision.REMOVED):
-        raise InvalidReview(f"Labels go with relabel or remove, not with {action}.")
+    if reason and action != Decision.REMOVED:
+        raise InvalidReview(f"A removal reason goes with remove, not with {action}.")
+    if reason and reason not in removal_reasons():
+        raise InvalidReview(
+            f"Unknown removal reason {reason!r}; choose one of {', '.join(removal_reasons())}."
+        )
     checked_labels = _validated_labels(labels) if labels is not None else None
     note = note.strip()
     if len(note) > REVIEW_NOTE_MAX_CHARS:
@@ -279,11 +324,13 @@ def comment_review(
             model_version=locked.model_version.version if locked.model_version else "",
             labels_after=review_labels_after(comment=locked, action=action, labels=checked_labels),
             note=note,
+            reason=reason,
             created_at=now,
         )
         locked.decision = action
         locked.decided_at = now
-        locked.save(update_fields=["decision", "decided_at"])
+        locked.review_priority = _priority(locked)
+        locked.save(update_fields=["decision", "decided_at", "review_priority"])
         ReviewClaim.objects.filter(comment=locked).delete()
         webhook_events_emit([_review_event(locked, review)])
     comment.decision, comment.decided_at = locked.decision, locked.decided_at

@@ -17,7 +17,15 @@ from django.utils import timezone
 
 from classifier.labels import LABELS
 from moderation import model_loader
-from moderation.models import Comment, CommentScore, CommentStatus, ModelVersion, Platform
+from moderation.models import (
+    Comment,
+    CommentScore,
+    CommentStatus,
+    Decision,
+    ModelVersion,
+    Platform,
+)
+from moderation.review_priority import review_priority_stored
 from moderation.services.score_cache import (
     CachedScore,
     score_cache_get_many,
@@ -48,6 +56,7 @@ _WRITE_BACK_FIELDS = [
     "model_version",
     "scored_at",
     "explanation",
+    "review_priority",
 ]
 
 
@@ -113,7 +122,7 @@ def _write_back_postgresql(
             SELECT * FROM jsonb_to_recordset(%s::jsonb) AS v(
                 id bigint, {", ".join(f"{name} float8" for name in score_columns)},
                 max_score float8, status text, flagged jsonb, explained jsonb, scores jsonb,
-                revision integer
+                revision integer, review_priority float8
             )
         ), scored AS (
             UPDATE {quote(Comment._meta.db_table)} AS c SET
@@ -122,6 +131,7 @@ def _write_back_postgresql(
                 {quote(column["status"])} = v.status,
                 {quote(column["flagged_labels"])} = v.flagged,
                 {quote(column["explanation"])} = v.explained,
+                {quote(column["review_priority"])} = v.review_priority,
                 {quote(column["model_version"])} = %s,
                 {quote(column["scored_at"])} = %s
             FROM v WHERE c.{quote(str(Comment._meta.pk.column))} = v.id
@@ -143,6 +153,7 @@ def _write_back_postgresql(
             "explained": comment.explanation,
             "scores": comment.scores,
             "revision": comment.text_revision,
+            "review_priority": comment.review_priority,
         }
         for comment in comments
     ]
@@ -249,6 +260,12 @@ def _apply_model(
         comment.flagged_labels = outcome.flagged_labels
         comment.status = outcome.status
         comment.model_version = model_version
+        comment.review_priority = review_priority_stored(
+            scores=scores,
+            created_at=comment.created_at,
+            report_count=comment.report_count,
+            escalated=comment.decision == Decision.ESCALATED,
+        )
 
     if settings.SCORING_EXPLAIN:
         wanted: dict[str, set[str]] = {}

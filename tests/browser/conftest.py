@@ -40,7 +40,7 @@ def browser() -> Iterator[Any]:
         "--disable-component-update",
         "--disable-sync",
         f"--user-data-dir={profile}",
-        "--window-size=1400,1000",
+        "--window-size=1440,1000",
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
@@ -62,9 +62,9 @@ def screenshot(browser: Any) -> Any:
             return
         Path(folder).mkdir(parents=True, exist_ok=True)
         if height:
-            browser.set_window_size(1400, height)
+            browser.set_window_size(1440, height)
         browser.save_screenshot(str(Path(folder) / f"{name}.png"))
         if height:
-            browser.set_window_size(1400, 1000)
+            browser.set_window_size(1440, 1000)
 
     return take

@@ -9,21 +9,23 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
 from classifier.labels import LABELS
 from moderation.models import Comment, Review
+from moderation.services.reviews import comment_priority_refresh
 from tests.factories import make_flagged, make_moderator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def traffic_with_a_raid(platform: Any) -> None:
-    """A day and a half of ordinary traffic (about 10 % flagged), then a pile-on this hour."""
+    """Four days of ordinary traffic (about 10 % flagged), then a pile-on this hour."""
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     labels = ["toxic", "insult", "obscene", "toxic", "threat"]
-    for back in range(36, -1, -1):
+    for back in range(96, -1, -1):
         raid = back == 0
         total = 60 if raid else 24 + (back * 7) % 13
         flagged = 38 if raid else 2 + back % 3
@@ -80,10 +82,11 @@ def test_a_moderator_relabels_with_the_keyboard_bulk_approves_and_exports(
         author_id="u-7",
         scores={"toxic": 0.58, "insult": 0.51},
     )
-    for back, external_id in enumerate(["approve-1", "approve-2"], start=1):
-        Comment.objects.filter(external_id=external_id).update(
+    for back, comment in enumerate([second, first], start=1):  # approve-1 waited longer
+        Comment.objects.filter(pk=comment.pk).update(
             created_at=timezone.now() - timedelta(minutes=20 * back)
         )
+        comment_priority_refresh(comment=comment)
     wait = WebDriverWait(browser, 10)
 
     def keys(text: str) -> None:
@@ -97,12 +100,11 @@ def test_a_moderator_relabels_with_the_keyboard_bulk_approves_and_exports(
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#result_list tr.tm-cursor")))
     rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
     assert [row.find_element(By.CSS_SELECTOR, "a.tm-review-link").text for row in rows] == [
-        "relabel-me",
-        "approve-2",  # borderline (0.51 at a 0.5 threshold) comes before the clear 0.62
+        "relabel-me",  # an insult at 0.93 first
         "approve-1",
+        "approve-2",
     ]
     assert browser.find_elements(By.CSS_SELECTOR, "mark.tm-hl")
-    screenshot("review-queue")
 
     # open the first row, flip "obscene" (key 3), save the labels (l)
     keys("o")
@@ -110,11 +112,10 @@ def test_a_moderator_relabels_with_the_keyboard_bulk_approves_and_exports(
     assert browser.find_element(By.ID, "id_label_toxic_0").is_selected()  # prefilled: yes
     keys("3")
     assert browser.find_element(By.ID, "id_label_obscene_0").is_selected()
-    screenshot("relabel-form", height=1150)
     keys("l")
-    wait.until(ec.url_contains(f"/{second.pk}/decide/"))  # on to the next in the queue
+    wait.until(ec.url_contains(f"/{first.pk}/decide/"))  # on to the next in the queue
     assert (
-        "relabel-me: relabeled."
+        "relabeled with your labels: relabel-me"
         in browser.find_element(By.CSS_SELECTOR, ".messagelist").text.lower()
     )
 
@@ -125,6 +126,10 @@ def test_a_moderator_relabels_with_the_keyboard_bulk_approves_and_exports(
     keys("j")
     keys("x")
     keys("A")
+    confirm = browser.switch_to.alert  # bulk decisions ask first, naming the comments
+    assert "approve-1" in confirm.text
+    assert "approve-2" in confirm.text
+    confirm.accept()
     wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".messagelist"), "Approved 2"))
     assert not browser.find_elements(By.CSS_SELECTOR, "#result_list")  # the queue is empty
 
@@ -154,8 +159,12 @@ def test_a_moderator_relabels_with_the_keyboard_bulk_approves_and_exports(
 
     # the dashboard, as the moderator sees it, during a raid that starts this hour
     traffic_with_a_raid(platform)
+    cache.clear()  # the flag-rate forecast is cached for the hour
     browser.get(f"{live_server.url}/admin/moderation/moderationdashboard/?hours=24")
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "svg.tm-chart")))
     assert "alice" in browser.find_element(By.ID, "tm-moderators").text
     assert browser.find_element(By.ID, "tm-anomaly-count").text == "1"
-    screenshot("dashboard", height=1300)
+    # the raid hour is also outside the forecast's band
+    assert browser.find_elements(By.CSS_SELECTOR, "#tm-forecast circle.tm-band-anomaly")
+    assert "outside the forecast band" in browser.find_element(By.ID, "tm-band-anomalies").text
+    screenshot("dashboard", height=1900)

@@ -198,7 +198,7 @@ def test_exactly_one_shipped_model_loads_and_is_small() -> None:
     model = load_model(model_dir)
     assert model.version == model_dir.name
     size = sum(f.stat().st_size for f in model_dir.rglob("*") if f.is_file())
-    assert size < 10 * 1024 * 1024
+    assert size <= 50_000_000  # at most 50 MB of committed weights
     assert model.manifest.metrics["per_source"]  # evaluated per source on the holdout
     assert set(model.manifest.training_summary["sources"]) >= {"civil_comments", "olid", "gab"}
 

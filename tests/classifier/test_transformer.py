@@ -217,6 +217,49 @@ def test_float16_weights_halve_the_artifact_and_score_as_evaluated(
         )
 
 
+def test_int8_embeddings_shrink_the_artifact_further_and_score_as_evaluated(
+    tmp_path: Path, trained: TransformerBackend
+) -> None:
+    def built(dtype: str) -> TransformerBackend:
+        return TransformerBackend(
+            copy.deepcopy(trained.model),
+            trained.tokenizer,
+            calibration=trained.calibration,
+            constants=trained.constants,
+            max_length=trained.max_length,
+            stride=trained.stride,
+            weights_dtype=dtype,
+        )
+
+    half, small = built("float16"), built("float16-int8-embeddings")
+    for name, backend in (("half", half), ("small", small)):
+        write_artifact(tmp_path / name, backend, thresholds={}, metrics={}, training_summary={})
+    weights = Path("transformer") / "model.safetensors"
+    half_size = (tmp_path / "half" / weights).stat().st_size
+    small_size = (tmp_path / "small" / weights).stat().st_size
+    embedding = trained.model.get_input_embeddings().weight  # type: ignore[operator]
+    saved = embedding.numel()  # one byte per value instead of two, less a scale per row
+    assert small_size <= half_size - saved + 2 * embedding.shape[0] + 1024
+    sample = ["you stupid idiot", "nice photo of the garden today"]
+    loaded = load_model(tmp_path / "small")
+    assert getattr(loaded.backend, "weights_dtype", None) == "float16-int8-embeddings"
+    np.testing.assert_array_equal(loaded.predict_proba(sample), small.predict_proba(sample))
+    np.testing.assert_allclose(
+        small.predict_proba(sample), trained.predict_proba(sample), atol=0.02
+    )
+    # A file without the int8 table is refused, not loaded with random embeddings.
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(tmp_path / "small" / weights))
+    for key in [k for k in tensors if k.endswith(".int8")]:
+        del tensors[key]
+    save_file(tensors, str(tmp_path / "broken.safetensors"))
+    from classifier.transformer import _load_int8_embeddings
+
+    with pytest.raises(ValueError, match="int8 word-embedding table is missing"):
+        _load_int8_embeddings(copy.deepcopy(trained.model), tmp_path / "broken.safetensors")
+
+
 def test_cascade_settles_benign_texts_with_the_first_stage_and_round_trips(
     tmp_path: Path, trained: TransformerBackend, tiny_backend: LinearBackend
 ) -> None:
@@ -273,6 +316,28 @@ def test_gates_settle_at_most_the_stated_share_of_positives() -> None:
     assert (toxic_positive < gates[TOXIC]).mean() <= 0.05
     assert (toxic_positive < gates[TOXIC]).sum() == 10
     assert gates[LABELS.index("threat")] == 0.0
+
+
+def test_a_shared_gate_budgets_rows_positive_on_any_label() -> None:
+    rng = np.random.default_rng(1)
+    labels = np.zeros((1000, len(LABELS)), dtype=np.float32)
+    threat = LABELS.index("threat")
+    labels[:100, TOXIC] = 1
+    labels[100:150, threat] = 1  # threats the first model scores low on `threat` ...
+    scores = rng.random((1000, len(LABELS))).astype(np.float32) * 0.5
+    scores[100:150, threat] = 0.001
+    scores[100:150, TOXIC] = 0.9  # ... but high on `toxic`: still escalated
+    gates = choose_gates(scores, labels, max_settled_positives=0.04, rule="shared")
+    assert len(set(gates.tolist())) == 1
+    positive = np.asarray(labels.max(axis=1) == 1, dtype=bool)
+    settled = np.asarray((scores < gates[None, :]).all(axis=1), dtype=bool)
+    assert settled[positive].sum() == 6  # floor(4 % of 150)
+    assert not settled[100:150].any()
+    assert settled[~positive].mean() > 0.05  # benign text is settled
+    per_label = choose_gates(scores, labels, max_settled_positives=0.04)
+    assert per_label[threat] <= 0.001 + 1e-6  # the per-label rule hardly settles anything
+    with pytest.raises(ValueError, match="gate rule"):
+        choose_gates(scores, labels, rule="median")
 
 
 def test_a_damaged_checkpoint_is_a_clear_error_not_a_half_trained_model(

@@ -50,6 +50,7 @@ FORBIDDEN = {
 }
 #: Admins that are the moderators' tools.
 ALLOWED = {
+    "moderation.AuthorAction",
     "moderation.Comment",
     "moderation.ModerationDashboard",
     "moderation.Review",

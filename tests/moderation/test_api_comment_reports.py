@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from classifier.labels import LABELS
 from moderation.models import CommentReport, CommentStatus
+from moderation.review_priority import review_priority_stored
 from moderation.selectors.review_queue import comment_review_queue, review_queue_filter_state
 from moderation.services.comments import comment_erase
 from moderation.services.scoring import comment_batch_score
@@ -27,15 +29,19 @@ def reports_url(comment: Any) -> str:
 
 
 def scored(comment_factory: Any, platform: Any, status: str, top: float, **fields: Any) -> Any:
-    return comment_factory(
+    """A comment as scoring leaves it: scores, status and its stored review priority."""
+    scores = {label: 0.05 for label in LABELS}
+    comment = comment_factory(
         platform=platform,
         status=status,
         scored_at="2026-12-01T00:00:00Z",
         max_score=top,
-        **{f"score_{label}": 0.05 for label in
-           ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")},
+        **{f"score_{label}": value for label, value in scores.items()},
         **fields,
-    )  # fmt: skip
+    )
+    comment.review_priority = review_priority_stored(scores=scores, created_at=comment.created_at)
+    comment.save(update_fields=["review_priority"])
+    return comment
 
 
 @pytest.mark.django_db

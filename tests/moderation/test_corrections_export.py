@@ -29,6 +29,7 @@ JSONL_KEYS = [
     "decision",
     "decided_at",
     "moderator",
+    "reason",
     "labels",
     "model_version",
     "model_scores",

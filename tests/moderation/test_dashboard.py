@@ -37,6 +37,16 @@ def add_hour(platform: Any, hour: Any, *, total: int, flagged: int, label: str =
     )
 
 
+@pytest.fixture(autouse=True)
+def fresh_forecasts() -> Any:
+    """The forecast is cached for the hour; each test starts from its own data."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def now() -> Any:
     return timezone.now().replace(minute=30, second=0, microsecond=0)
@@ -74,6 +84,33 @@ def test_quiet_hours_are_not_anomalies_however_high_their_rate(platform: Any, no
     assert not dashboard_hours(hours=1, now=now)[0].anomalous
 
 
+def test_every_queue_count_matches_the_queue_view_it_links_to(
+    platform: Any, platform_factory: Any, db: None
+) -> None:
+    alice: User = make_moderator("alice")
+    other = platform_factory()
+    for i in range(3):
+        make_flagged(platform, external_id=f"wait-{i}")
+    make_flagged(other, external_id="elsewhere")
+    make_flagged(platform, external_id="gone", status="auto_removed")
+    escalated = make_flagged(platform, external_id="up")
+    comment_review(comment=escalated, moderator=alice, action="escalated")
+    decided = make_flagged(platform, external_id="done")
+    comment_review(comment=decided, moderator=alice, action="approved")
+    client = Client()
+    client.force_login(alice)
+
+    html = client.get(DASHBOARD, {"platform": str(platform.pk)}).content.decode()
+
+    for card in ("tm-queue-size", "tm-queue-escalated", "tm-queue-auto-removed"):
+        count = html.split(f'<b id="{card}">')[1].split("</b>")[0]
+        link = html.split(f'<b id="{card}">')[0].rsplit('href="', 1)[1].split('"')[0]
+        queue = client.get(link.replace("&amp;", "&")).content.decode()
+        listed = queue.split('<span id="tm-result-count">')[1].split("</span>")[0]
+        assert listed == count, card
+    assert html.count('<b id="tm-queue-size">3</b>') == 1
+
+
 def test_the_page_shows_traffic_queue_moderators_and_the_rule(
     platform: Any, db: None, django_assert_num_queries: Any
 ) -> None:
@@ -85,7 +122,9 @@ def test_the_page_shows_traffic_queue_moderators_and_the_rule(
     client = Client()
     client.force_login(alice)
 
-    with django_assert_num_queries(8):
+    # session, user, permissions (user, group), platforms, the window's hours, the queue
+    # counts, the moderators, the forecast's history (then cached for the hour), queue ages
+    with django_assert_num_queries(10):
         page = client.get(DASHBOARD, {"hours": "48", "platform": str(platform.pk)})
 
     html = page.content.decode()
@@ -95,4 +134,44 @@ def test_the_page_shows_traffic_queue_moderators_and_the_rule(
     assert '<svg class="tm-chart"' in html
     assert "<th>alice</th><td>1</td>" in html
     assert "Anomaly rule" in html
+    assert 'id="tm-forecast-none"' in html  # two comments are no history to forecast from
+    assert 'id="tm-queue-ages"' in html
     assert client.get(DASHBOARD, {"hours": "junk", "platform": "x"}).status_code == 200
+
+
+def test_the_forecast_has_a_band_and_marks_an_hour_outside_it_as_an_anomaly(
+    platform: Any, now: Any, django_assert_num_queries: Any
+) -> None:
+    from moderation.selectors.dashboard import dashboard_flag_rate_forecast
+
+    this_hour = now.replace(minute=0)
+    for back in range(1, 24 * 4):  # four ordinary days: 10 % flagged, a little daily rhythm
+        add_hour(platform, this_hour - timedelta(hours=back), total=30, flagged=3 + back % 24 // 12)
+    add_hour(platform, this_hour, total=40, flagged=26, label="identity_hate")  # a raid
+
+    forecast = dashboard_flag_rate_forecast(now=now, platform_id=platform.pk)
+    with django_assert_num_queries(0):  # cached for the hour
+        again = dashboard_flag_rate_forecast(now=now, platform_id=platform.pk)
+
+    assert forecast is not None
+    assert again is not None
+    assert len(forecast.forecast.hours) == 168
+    assert forecast.forecast.hours[0] == this_hour + timedelta(hours=1)
+    assert all(
+        low <= mean <= high
+        for low, mean, high in zip(
+            forecast.forecast.lower, forecast.forecast.mean, forecast.forecast.upper, strict=True
+        )
+    )
+    assert 0.05 < forecast.forecast.mean[0] < 0.2  # the usual 10 to 13 %, not the raid's 65 %
+    assert this_hour in forecast.outside
+    assert this_hour - timedelta(hours=5) not in forecast.outside
+
+
+def test_without_two_days_of_history_there_is_no_forecast(platform: Any, now: Any) -> None:
+    from moderation.selectors.dashboard import dashboard_flag_rate_forecast
+
+    for back in range(10):
+        add_hour(platform, now.replace(minute=0) - timedelta(hours=back), total=30, flagged=3)
+
+    assert dashboard_flag_rate_forecast(now=now, platform_id=platform.pk) is None

@@ -20,7 +20,7 @@ from classifier.labels import LABELS
 from moderation.models import Comment
 from moderation.services import comments as comment_services
 from moderation.services.comments import CommentInput, comment_batch_create
-from moderation.services.corrections import corrections_csv_lines
+from moderation.services.corrections import CSV_FORMULA_STARTS, corrections_csv_lines
 
 BATCH_URL = "/api/v1/comments/batch"
 
@@ -128,3 +128,17 @@ def test_ordinary_csv_cells_are_left_as_they_are() -> None:
     text = "".join(corrections_csv_lines([_record("a = b, said @bob")]))
 
     assert next(csv.DictReader(io.StringIO(text, newline="")))["text"] == "a = b, said @bob"
+
+
+@pytest.mark.parametrize(
+    "cell", ["=1+1", "-2 is less than zero", "@bob you idiot", "'quoted' text"]
+)
+def test_training_reads_an_escaped_csv_text_back_as_submitted(cell: str, tmp_path: Any) -> None:
+    from training.datasets import load_corrections
+    from training.datasets.corrections import CSV_FORMULA_STARTS as READER_STARTS
+
+    assert READER_STARTS == CSV_FORMULA_STARTS  # exporter and reader agree on the escape
+    path = tmp_path / "corrections.csv"
+    path.write_text("".join(corrections_csv_lines([_record(cell)])), encoding="utf-8")
+
+    assert load_corrections(path).texts == [cell]

@@ -250,6 +250,48 @@ def test_one_train_command_builds_a_cascade_with_float16_weights(db: None, tmp_p
     assert model.can_explain
 
 
+def test_a_cascade_reuses_trained_stages_and_restores_the_transformer_smaller(
+    db: None, tmp_path: Path
+) -> None:
+    pytest.importorskip("torch")
+
+    transformer = train_tiny_transformer(tmp_path / "t", epochs=2, learning_rate=0.01)
+    linear = tmp_path / "linear"
+    data = _labeled_file(tmp_path / "mine.csv")
+    run("train", "--sources", "", "--labeled-file", str(data), "--out", str(linear), "--no-anchor")
+    out = tmp_path / "cascade"
+    run(
+        "train",
+        "--backend",
+        "cascade",
+        "--sources",
+        "",
+        "--labeled-file",
+        str(data),
+        "--cascade-first",
+        str(linear),
+        "--cascade-second",
+        str(transformer),
+        "--cascade-gate-rule",
+        "shared",
+        "--cascade-max-settled",
+        "0.05",
+        "--weights-dtype",
+        "float16-int8-embeddings",
+        "--out",
+        str(out),
+        "--report",
+        str(tmp_path / "report"),
+        "--no-anchor",
+    )
+    cascade: Any = load_model(out).backend
+    assert cascade.second.weights_dtype == "float16-int8-embeddings"
+    assert len(set(cascade.gates.tolist())) == 1  # one shared gate
+    assert "any label" in load_model(out).manifest.training_summary["backend"]["gate_rule"]
+    scores = load_model(out).predict_proba(["you are a dumb clown", "the photo was lovely"])
+    assert scores[0, 0] > scores[1, 0]
+
+
 @pytest.fixture
 def torch_threads() -> Iterator[None]:
     torch = pytest.importorskip("torch")

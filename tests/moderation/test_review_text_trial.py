@@ -40,6 +40,24 @@ def test_a_worker_scores_the_text_and_the_page_applies_the_thresholds(
     assert not TaskResult.objects.exists()  # the answer is deleted once shown
 
 
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_harmless_text_highlights_nothing_and_the_only_platform_is_the_default(
+    celery_worker_process: Any, tiny_model: Any, platform: Any, moderator_client: Client
+) -> None:
+    form = moderator_client.get(TRY).content.decode()
+    page = moderator_client.post(
+        TRY, {"text": "thanks for the helpful answer and a lovely photo", "platform": ""}
+    )
+
+    assert f'<option value="{platform.name}" selected>' in form
+    html = page.content.decode()
+    assert page.status_code == 200, html[-2000:]
+    assert "Nothing would be flagged, so no words are highlighted." in html
+    assert '<mark class="tm-hl"' not in html
+    assert 'class="tm-over"' not in html
+
+
 def test_without_a_worker_the_page_says_so(
     moderator_client: Client, settings: Any, platform: Any
 ) -> None:

@@ -168,7 +168,6 @@ def test_a_decision_made_on_a_stale_page_is_refused(platform: Any, alice: User, 
         ("relabeled", dict.fromkeys(LABELS, 2), "must be 1 \\(yes\\) or 0 \\(no\\)"),
         ("relabeled", dict.fromkeys(LABELS, 1) | {"spam": 1}, "Unknown label"),
         ("relabeled", dict.fromkeys(LABELS, 0) | {"threat": 1}, "set toxic to yes as well"),
-        ("approved", dict.fromkeys(LABELS, 0), "not with approved"),
         ("deleted", None, "Unknown action"),
     ],
 )
@@ -182,6 +181,44 @@ def test_bad_decisions_are_refused_with_a_reason_and_write_nothing(
 
     assert not Review.objects.exists()
     assert Comment.objects.get(pk=comment.pk).decision == ""
+
+
+@pytest.mark.parametrize(
+    ("action", "reason", "message"),
+    [("approved", "spam", "not with approved"), ("removed", "rude", "Unknown removal reason")],
+)
+def test_a_removal_reason_goes_only_with_remove_and_must_be_configured(
+    platform: Any, alice: User, action: str, reason: str, message: str
+) -> None:
+    comment = make_flagged(platform, external_id="reasoned")
+
+    with pytest.raises(InvalidReview, match=message):
+        comment_review(comment=comment, moderator=alice, action=action, reason=reason)
+
+    assert not Review.objects.exists()
+
+
+def test_a_removal_reason_is_recorded_and_sent_with_the_webhook(platform: Any, alice: User) -> None:
+    webhook_endpoint_create(platform=platform, url="https://hooks.example.com/t")
+    comment = make_flagged(platform, external_id="spam-1")
+
+    review = comment_review(comment=comment, moderator=alice, action="removed", reason="spam")
+
+    assert Review.objects.get(pk=review.pk).reason == "spam"
+    sent = WebhookDelivery.objects.filter(event_type="comment.reviewed")
+    assert [d.payload["data"]["review"]["reason"] for d in sent] == ["spam"]
+
+
+def test_the_moderators_labels_go_with_approve_and_escalate_too(platform: Any, alice: User) -> None:
+    labels = dict.fromkeys(LABELS, 0) | {"toxic": 1, "obscene": 1}
+    kept = make_flagged(platform, external_id="kept")
+    asked = make_flagged(platform, external_id="asked")
+
+    approve = comment_review(comment=kept, moderator=alice, action="approved", labels=labels)
+    escalate = comment_review(comment=asked, moderator=alice, action="escalated", labels=labels)
+
+    assert approve.labels_after == labels
+    assert escalate.labels_after == labels
 
 
 def test_only_flagged_comments_are_reviewed(

@@ -90,6 +90,12 @@ def test_every_candidate_is_assessed_on_the_same_rows(
     assert json.loads((out / "comparison.json").read_text())["holdout_rows"] == len(
         prepared.holdout
     )
+    sweep = results["gate_sweep"]
+    assert sweep[0]["natural_settled_share"] == 0.0  # the transformer alone
+    assert {r["rule"] for r in sweep[1:]} == {"per-label", "shared"}
+    for r in sweep[1:]:
+        assert 0.0 <= r["positives_settled_share"] <= 1.0
+    assert "Cascade gates" in table
     assert (out / "roc_toxic.png").stat().st_size > 1000
     assert (out / "functional.png").stat().st_size > 1000
     # Saved scores stand in for scoring a model again, and must fit the splits.

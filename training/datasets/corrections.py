@@ -24,6 +24,17 @@ from training.datasets.base import (
 CORRECTIONS_FORMAT: Final = "toxmod-corrections/1"
 #: Source name given to every corrections row.
 CORRECTIONS_SOURCE: Final = "corrections"
+#: The CSV export writes a text starting with one of these with a leading ``'`` (a spreadsheet
+#: would read it as a formula; docs/corrections-format.md); reading it back drops that ``'``.
+#: The same list as the exporter's ``moderation.services.corrections.CSV_FORMULA_STARTS``.
+CSV_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(cell: str) -> str:
+    """A CSV text cell as submitted: the exporter's formula escape removed."""
+    if cell.startswith("'") and cell[1:].startswith(CSV_FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 
 def _correction_label(value: object, where: str, label: str) -> float:
@@ -67,7 +78,10 @@ def _correction_records(path: Path) -> Iterator[tuple[str, Mapping[str, object]]
                 raise ValueError(f"{path}: not a corrections CSV, missing columns {missing}")
             for row_no, rec in enumerate(reader, start=2):
                 labels = {label: rec.get(f"label_{label}") for label in LABELS}
-                yield f"{path}:{row_no}", {**rec, "labels": labels}
+                text = rec.get("text")
+                if isinstance(text, str):
+                    text = csv_text(text)
+                yield f"{path}:{row_no}", {**rec, "text": text, "labels": labels}
         else:
             raise ValueError(f"{path}: corrections must be .jsonl or .csv (optionally .gz)")
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from classifier.cascade import GATE_RULES
 from training.thresholds import DEFAULT_FLAG_PRECISION
 from training.trainers import TRAINERS
 
@@ -87,16 +88,24 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--weights-dtype",
-            choices=["float32", "float16"],
+            choices=["float32", "float16", "float16-int8-embeddings"],
             default="float32",
-            help="transformer: store weights as float16 (half the size; rounded before "
-            "evaluation, so the report measures what is stored)",
+            help="transformer: store weights as float16 (half the size), optionally with the "
+            "word-embedding table as int8 (a further third off); rounded before evaluation, "
+            "so the report measures what is stored",
         )
         parser.add_argument(
             "--cascade-first", type=Path, help="cascade: the first stage's artifact (linear)"
         )
         parser.add_argument(
             "--cascade-second", type=Path, help="cascade: the second stage's artifact"
+        )
+        parser.add_argument(
+            "--cascade-gate-rule",
+            choices=GATE_RULES,
+            default="per-label",
+            help="cascade: one gate per label, or one gate shared by every label whose budget "
+            "counts rows positive on any label (default per-label)",
         )
         parser.add_argument(
             "--cascade-max-settled",
@@ -164,6 +173,7 @@ class Command(BaseCommand):
             cascade_first=options["cascade_first"],
             cascade_second=options["cascade_second"],
             cascade_max_settled=options["cascade_max_settled"],
+            cascade_gate_rule=options["cascade_gate_rule"],
         )
         say = (
             (lambda message: tqdm.write(message, file=self.stderr))

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('moderation', '0012_comment_reports'),
+        ('moderation', '0015_author_actions'),
     ]
 
     operations = [
