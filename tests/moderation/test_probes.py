@@ -235,8 +235,10 @@ def test_readyz_answers_503_on_time_when_the_database_hangs(
     settings: Any, silent_broker: str, tmp_path: Path
 ) -> None:
     """A database that accepts connections and never answers (the silent server stands in
-    for it): `/readyz` is 503 naming the database within its timeout, and the PostgreSQL
-    settings carry a connect and a statement timeout by default."""
+    for it): `/readyz` is 503 naming the database, bounded by its own timeout, not by the
+    driver's. The connect timeout is raised to 60 s here, so a readiness check without its
+    own bound would take a minute; the bound checked (20 s) is far from both, so machine load
+    cannot make the test fail. The statement timeout is there by default."""
     port = silent_broker.rsplit(":", 1)[1].split("/")[0]
     script = (
         "import json, logging, time, django; django.setup(); logging.disable(logging.CRITICAL);"
@@ -251,7 +253,7 @@ def test_readyz_answers_503_on_time_when_the_database_hangs(
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DJANGO_DEBUG": "false",
         "TOXMOD_VAR_DIR": str(tmp_path),
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/toxmod",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/toxmod?connect_timeout=60",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "READINESS_TIMEOUT_SECONDS": "1.5",
     }
@@ -268,6 +270,6 @@ def test_readyz_answers_503_on_time_when_the_database_hangs(
     assert result.returncode == 0, result.stderr
     status, failing, seconds, connect_timeout, options = json.loads(result.stdout)
     assert (status, failing) == (503, ["database", "model"])
-    assert seconds < 1.5 + 1.5  # its own timeout, plus the broker's check
-    assert connect_timeout == 5
+    assert seconds < 20  # its own 1.5 s timeout (and the broker's check), not the driver's 60 s
+    assert int(connect_timeout) == 60  # DATABASE_URL's setting wins over the default of 5
     assert options == "-c statement_timeout=30000"
