@@ -27,13 +27,15 @@ from training.pipeline import TrainOptions, train_model
 #: The shipped default's recipe (docs/model.md gives the same as one ``manage.py train``).
 DEFAULT_RECIPE: Final = TrainOptions(
     backend="cascade",
-    max_rows_per_source=8000,
+    max_rows_per_source=6000,
     epochs=1.0,
     batch_size=32,
     max_length=64,
     learning_rate=6e-5,
-    weights_dtype="float16",
+    weights_dtype="float16-int8-embeddings",
     quantize="dynamic-int8",
+    cascade_gate_rule="shared",
+    cascade_max_settled=0.01,
 )
 
 
