@@ -251,7 +251,9 @@ def _pool_init(
     from moderation.models import Platform
 
     _pool_model = load_model(Path(artifact))
-    if _pool_model.manifest.backend == "transformer":
+    from classifier.registry import backend_spec
+
+    if backend_spec(_pool_model.manifest.backend).uses_torch:  # transformer, cascade
         import torch
         from django.conf import settings
 
