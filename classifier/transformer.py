@@ -138,8 +138,11 @@ class TransformerBackend:
         if quantization == "dynamic-int8":
             self._scoring_model = quantize_dynamic_int8(self.model)
 
-    def with_weights_dtype(self, weights_dtype: str) -> TransformerBackend:
-        """The same model stored another way (rounded now, so what is evaluated is stored)."""
+    def with_weights_dtype(
+        self, weights_dtype: str, *, quantization: str | bool | None = False
+    ) -> TransformerBackend:
+        """The same model stored another way (rounded now, so what is evaluated is stored);
+        ``quantization`` other than False also changes how it is quantized at load."""
         import copy
 
         return TransformerBackend(
@@ -150,7 +153,9 @@ class TransformerBackend:
             max_length=self.max_length,
             stride=self.stride,
             batch_size=self.batch_size,
-            quantization=self.quantization,
+            quantization=self.quantization
+            if quantization is False
+            else (quantization if isinstance(quantization, str) else None),
             info=self.info,
             weights_dtype=weights_dtype,
         )

@@ -45,7 +45,7 @@ def train_linear_backend(options: TrainOptions, prepared: PreparedData, log: Log
 
 
 def train_transformer_backend(options: TrainOptions, prepared: PreparedData, log: Log) -> Any:
-    from classifier.transformer import TransformerBackend, train_transformer
+    from classifier.transformer import train_transformer
     from training.pipeline import training_rows
 
     train, validation = training_rows(options, prepared), prepared.validation
@@ -72,18 +72,7 @@ def train_transformer_backend(options: TrainOptions, prepared: PreparedData, log
         log=log,
     )
     if options.quantize or options.weights_dtype != "float32":
-        backend = TransformerBackend(
-            backend.model,
-            backend.tokenizer,
-            calibration=backend.calibration,
-            constants=backend.constants,
-            max_length=backend.max_length,
-            stride=backend.stride,
-            batch_size=backend.batch_size,
-            quantization=options.quantize,
-            info=backend.info,
-            weights_dtype=options.weights_dtype,
-        )
+        backend = backend.with_weights_dtype(options.weights_dtype, quantization=options.quantize)
     return backend
 
 
