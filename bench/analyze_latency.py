@@ -200,34 +200,13 @@ def main() -> None:
     parser.add_argument("--redis-dbs", default="11,10", help="broker,cache dbs (flushed)")
     args = parser.parse_args()
 
-    import psycopg
-    import redis
+    from bench.pipeline import drop_database, scratch_environment
 
-    server = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {args.scratch_db} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {args.scratch_db}")
-    redis_url = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
-    broker_db, cache_db = (int(db) for db in args.redis_dbs.split(","))
-    for db in (broker_db, cache_db):
-        redis.Redis.from_url(f"{redis_url}/{db}").flushdb()
+    env, server = scratch_environment(
+        args.scratch_db, args.redis_dbs, {"API_KEY_RATE_LIMIT": "100000000/min"}
+    )
     var = ROOT / "var" / "bench" / args.scratch_db
     (var / "logs").mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DJANGO_DEBUG": "false",
-        "DATABASE_URL": f"{server}/{args.scratch_db}",
-        "CELERY_BROKER_URL": f"{redis_url}/{broker_db}",
-        "CACHE_URL": f"{redis_url}/{cache_db}",
-        "API_RATE_LIMIT": "100000000/min",
-        "API_KEY_RATE_LIMIT": "100000000/min",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-        "TOXMOD_VAR_DIR": str(var),
-        "PROMETHEUS_MULTIPROC_DIR": str(var / "prometheus"),
-    }
-    os.environ.update(env)
     stack = Stack(env, var / "logs", args.processes, args.pool)
     try:
         results = run(args, stack)
@@ -236,8 +215,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {args.scratch_db} WITH (FORCE)")
+        drop_database(server, args.scratch_db)
     out = ROOT / "var" / "bench" / f"analyze-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2))
     print(f"\nfigures written to {out.relative_to(ROOT)}")

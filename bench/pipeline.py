@@ -620,36 +620,47 @@ class Bench:
 # --- the run ----------------------------------------------------------------------------------
 
 
-def prepare_environment(args: argparse.Namespace) -> tuple[dict[str, str], str]:
+def scratch_environment(
+    scratch_db: str, redis_dbs: str, extra: dict[str, str]
+) -> tuple[dict[str, str], str]:
+    """A scratch database (dropped and created) and flushed Redis dbs (``"broker,cache"``);
+    the environment for the stack's processes, also set in this one, and the server URL.
+    ``extra`` adds or overrides variables. Shared by every bench that starts the stack."""
     import psycopg
     import redis
 
     server = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {args.scratch_db} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {args.scratch_db}")
+        admin.execute(f"DROP DATABASE IF EXISTS {scratch_db} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {scratch_db}")
     redis_url = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
-    broker_db, cache_db = (int(db) for db in args.redis_dbs.split(","))
+    broker_db, cache_db = (int(db) for db in redis_dbs.split(","))
     for db in (broker_db, cache_db):
         redis.Redis.from_url(f"{redis_url}/{db}").flushdb()
+    var = ROOT / "var" / "bench" / scratch_db
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "DJANGO_DEBUG": "false",
-        "DATABASE_URL": f"{server}/{args.scratch_db}",
+        "DATABASE_URL": f"{server}/{scratch_db}",
         "CELERY_BROKER_URL": f"{redis_url}/{broker_db}",
         "CACHE_URL": f"{redis_url}/{cache_db}",
         "API_RATE_LIMIT": "100000000/min",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
-        "SCORING_BATCH_SIZE": str(args.batch_size),
-        "TOXMOD_VAR_DIR": str(ROOT / "var" / "bench" / args.scratch_db),
-        "PROMETHEUS_MULTIPROC_DIR": str(ROOT / "var" / "bench" / args.scratch_db / "prometheus"),
+        "TOXMOD_VAR_DIR": str(var),
+        "PROMETHEUS_MULTIPROC_DIR": str(var / "prometheus"),
+        **extra,
     }
-    if args.no_explain:
-        env["SCORING_EXPLAIN"] = "false"
     os.environ.update(env)
     return env, server
+
+
+def prepare_environment(args: argparse.Namespace) -> tuple[dict[str, str], str]:
+    extra = {"SCORING_BATCH_SIZE": str(args.batch_size)}
+    if args.no_explain:
+        extra["SCORING_EXPLAIN"] = "false"
+    return scratch_environment(args.scratch_db, args.redis_dbs, extra)
 
 
 def drop_database(server: str, name: str) -> None:
