@@ -325,8 +325,7 @@ class ReviewQueueAdmin(ReadOnlyAdmin):
         return HttpResponseRedirect(back)
 
     def _row_comment(self, request: HttpRequest, object_id: int) -> Comment | None:
-        if request.method != "POST":
-            return None
+        """The queue's comment for a row action (its view has already refused non-POST)."""
         if not self.has_review_permission(request):
             raise PermissionDenied
         return comment_review_queue().filter(pk=object_id).first()
