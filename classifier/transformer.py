@@ -496,6 +496,7 @@ def train_transformer(
     lora_rank: int = 8,
     max_rows: int | None = None,
     min_class_rows: int = 2,
+    sample_weight: npt.ArrayLike | None = None,
     seed: int = 0,
     checkpoint_dir: Path | None = None,
     checkpoint_every: int = 200,
@@ -510,6 +511,7 @@ def train_transformer(
     every window. ``lora=True`` trains LoRA adapters of rank ``lora_rank`` on the attention
     projections plus the head (the default learning rate is then 5e-4, else 5e-5) and merges
     them into the weights. ``max_rows`` trains on a fixed random sample of that many rows.
+    ``sample_weight`` (one non-negative number per text) scales each row's share of the loss.
     ``epochs`` may be fractional (0.5 = half the batches). Platt scaling per label is fitted on
     ``validation`` when given (labels with too few rows keep the identity).
 
@@ -531,6 +533,15 @@ def train_transformer(
         rows = np.sort(np.random.default_rng(seed).permutation(len(texts))[:max_rows])
     normalized = [normalize_text(texts[int(i)]) for i in rows]
     y = y_all[rows]
+    weights = np.ones(len(texts), dtype=np.float32)
+    if sample_weight is not None:
+        weights = np.asarray(sample_weight, dtype=np.float32)
+        if weights.shape != (len(texts),) or not np.all(np.isfinite(weights)) or weights.min() < 0:
+            raise ValueError(
+                f"sample_weight must be {len(texts)} finite non-negative numbers, "
+                f"got shape {weights.shape}"
+            )
+    weights = weights[rows]
     torch.manual_seed(seed)
     base = resolve_base_model(base_model)
     say(f"base model: {base}")
@@ -561,6 +572,9 @@ def train_transformer(
     )
     targets = torch.tensor(np.nan_to_num(y, nan=0.0) >= 0.5, dtype=torch.float32)
     mask = torch.tensor(known, dtype=torch.float32)
+    # Weights scale a row's loss; the batch mean still divides by its known cells, so a batch
+    # made mostly of weighted rows (length buckets group similar texts) keeps their weight.
+    weighted_mask = mask * torch.tensor(weights)[:, None]
 
     rng = random.Random(seed)
     whole_epochs = max(1, math.ceil(epochs))
@@ -586,6 +600,8 @@ def train_transformer(
         "lora_rank": lora_rank if lora else None,
         "seed": seed,
     }
+    if sample_weight is not None:  # unweighted runs keep the key their checkpoints were saved under
+        settings["weights_hash"] = hashlib.sha256(weights.tobytes()).hexdigest()[:16]
     key = _settings_key(settings)
     done = 0
     if checkpoint_dir is not None:
@@ -667,10 +683,8 @@ def train_transformer(
             input_ids[r, : len(ids[i])] = torch.tensor(ids[i])
             attention[r, : len(ids[i])] = 1
         logits = model(input_ids=input_ids, attention_mask=attention).logits
-        cell_mask = mask[batch_rows]
-        loss = (criterion(logits, targets[batch_rows]) * cell_mask).sum() / cell_mask.sum().clamp(
-            min=1.0
-        )
+        losses = criterion(logits, targets[batch_rows]) * weighted_mask[batch_rows]
+        loss = losses.sum() / mask[batch_rows].sum().clamp(min=1.0)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, 1.0)

@@ -9,7 +9,7 @@ line below (and its artifact files by one line in :mod:`classifier.registry`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -21,6 +21,13 @@ Trainer = Callable[["TrainOptions", "PreparedData", Log], Any]
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT_DIR: Final = PROJECT_ROOT / "var" / "checkpoints"
+
+
+def _row_weights(options: TrainOptions, sources: Sequence[str]) -> list[float] | None:
+    """Each training row's weight from ``--source-weight`` (None when no source is weighted)."""
+    if not options.source_weights:
+        return None
+    return [options.source_weights.get(source, 1.0) for source in sources]
 
 
 def train_linear_backend(options: TrainOptions, prepared: PreparedData, log: Log) -> Any:
@@ -37,9 +44,7 @@ def train_linear_backend(options: TrainOptions, prepared: PreparedData, log: Log
         word_max_features=options.word_max_features,
         char_max_features=options.char_max_features,
         c=options.c,
-        sample_weight=[options.source_weights.get(s, 1.0) for s in train.sources]
-        if options.source_weights
-        else None,
+        sample_weight=_row_weights(options, train.sources),
         log=log,
     )
 
@@ -49,11 +54,6 @@ def train_transformer_backend(options: TrainOptions, prepared: PreparedData, log
     from training.pipeline import training_rows
 
     train, validation = training_rows(options, prepared), prepared.validation
-    if options.source_weights:
-        log(
-            "note: --source-weight applies to the linear backend only; the transformer trains "
-            "every sampled row with weight 1 (use --max-rows-per-source to balance sources)"
-        )
     checkpoint = options.checkpoint_dir or DEFAULT_CHECKPOINT_DIR / "transformer"
     backend = train_transformer(
         train.texts,
@@ -66,6 +66,7 @@ def train_transformer_backend(options: TrainOptions, prepared: PreparedData, log
         max_length=options.max_length,
         stride=options.max_length // 4 if options.stride is None else options.stride,
         lora=options.lora,
+        sample_weight=_row_weights(options, train.sources),
         seed=options.seed,
         checkpoint_dir=checkpoint,
         progress=options.progress,
@@ -81,8 +82,9 @@ def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Lo
     ``options.cascade_first`` / ``cascade_second`` when given and trained otherwise; the gates
     come from the first stage's validation scores (:func:`classifier.cascade.choose_gates`).
 
-    The first stage trains on every training row (it is cheap); ``max_rows_per_source`` and
-    ``max_rows`` sample the second stage's rows only."""
+    The first stage trains on every training row (it is cheap); ``max_rows_per_source``,
+    ``max_rows`` and ``source_weights`` sample and weight the second stage's rows only (the first
+    stage only has to settle the clearly benign)."""
     import dataclasses
 
     from classifier.artifacts import load_model
@@ -90,12 +92,18 @@ def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Lo
 
     def stage(path: Path | None, trainer: Trainer, what: str, stage_options: Any) -> Any:
         if path is not None:
+            backend = load_model(path).backend
+            if isinstance(backend, CascadeBackend):  # reuse that cascade's stage of the same rank
+                log(f"cascade {what} stage: the {what} stage of the cascade {path}")
+                return backend.first if what == "first" else backend.second
             log(f"cascade {what} stage: {path}")
-            return load_model(path).backend
+            return backend
         log(f"cascade {what} stage: training it")
         return trainer(stage_options, prepared, log)
 
-    everything = dataclasses.replace(options, max_rows=None, max_rows_per_source=None)
+    everything = dataclasses.replace(
+        options, max_rows=None, max_rows_per_source=None, source_weights={}
+    )
     first = stage(options.cascade_first, train_linear_backend, "first", everything)
     second = stage(options.cascade_second, train_transformer_backend, "second", options)
     stored_as = getattr(second, "weights_dtype", None)

@@ -276,10 +276,18 @@ def test_cascade_settles_benign_texts_with_the_first_stage_and_round_trips(
     toxic_rows = labels[:, TOXIC] == 1
     assert settled.any()
     assert not settled[toxic_rows].any()  # no positive is settled at a 0 % budget
-    np.testing.assert_allclose(scores[settled], first_scores[settled])
+    ceiling = cascade.settled_ceiling
+    assert ceiling is not None
+    # Settled rows keep the first stage's order, below the ceiling; escalated ones sit above it.
+    assert scores[settled].max() < ceiling
+    np.testing.assert_allclose(
+        scores[settled], first_scores[settled] / gates * ceiling * (1 - 1e-6), rtol=1e-5
+    )
     np.testing.assert_allclose(
         scores[~settled],
-        trained.predict_proba([t for t, s in zip(texts, settled, strict=True) if not s]),
+        ceiling
+        + (1 - ceiling)
+        * trained.predict_proba([t for t, s in zip(texts, settled, strict=True) if not s]),
         atol=1e-6,
     )
     assert cascade.escalated == int((~settled).sum())
@@ -364,3 +372,36 @@ def test_a_damaged_checkpoint_is_a_clear_error_not_a_half_trained_model(
     (checkpoint / "progress.json").write_text("{not json")
     with pytest.raises(CheckpointError, match=r"progress\.json"):
         _train(tiny_base, epochs=2, checkpoint_dir=checkpoint)
+
+
+def test_row_weights_decide_between_conflicting_labels(tiny_base: Path) -> None:
+    texts, labels = _corpus()
+    disputed = "that remark about the referee"
+    both = [*texts, disputed, disputed]
+    rows = np.vstack([labels, np.full((2, len(LABELS)), np.nan)])
+    rows[-2, TOXIC], rows[-1, TOXIC] = 1.0, 0.0
+
+    def disputed_score(weight_positive: float, weight_negative: float) -> float:
+        weights = [1.0] * len(texts) + [weight_positive, weight_negative]
+        backend = train_transformer(
+            both,
+            rows,
+            base_model=str(tiny_base),
+            epochs=30,
+            batch_size=4,
+            learning_rate=1e-2,
+            max_length=16,
+            stride=4,
+            progress=False,
+            sample_weight=weights,
+        )
+        return float(backend.predict_proba([disputed])[0, TOXIC])
+
+    assert disputed_score(4.0, 0.25) > disputed_score(0.25, 4.0) + 0.2
+
+
+def test_row_weights_must_be_one_finite_non_negative_number_per_text(tiny_base: Path) -> None:
+    texts, labels = _corpus()
+    for bad in ([1.0] * (len(texts) - 1), [float("nan")] * len(texts), [-1.0] * len(texts)):
+        with pytest.raises(ValueError, match="sample_weight"):
+            train_transformer(texts, labels, base_model=str(tiny_base), sample_weight=bad)
