@@ -2,11 +2,15 @@
 
 Most of a real comment stream is harmless, and the linear model scores a comment about a hundred
 times faster than the transformer. The cascade scores every text with the first model; a text
-whose every first-stage probability is below that label's ``gate`` is settled as benign and keeps
-the first model's scores; every other text is scored by the second model, whose scores are the
-answer. Gates are chosen on validation data so that only a small, stated share of each label's
-positives is ever settled by the first model (:func:`choose_gates`); what that costs in quality
-and buys in speed is measured in the model report and in ``docs/model.md``.
+whose every first-stage probability is below that label's ``gate`` is settled as benign; every
+other text is scored by the second model, whose scores are the answer. A settled text's scores
+are the first model's, scaled below :data:`SETTLED_CEILING`, and an escalated text's scores are
+lifted just above it (:func:`combine_stages`), so the two models' scales never interleave: every
+ranking metric sees the settled texts below every escalated one, and no flag decision changes
+(thresholds sit far above the ceiling). Gates are chosen on validation data so that only a
+small, stated share of each label's positives is ever settled by the first model
+(:func:`choose_gates`); what that costs in quality and buys in speed is measured in the model
+report and in ``docs/model.md``.
 
 Explanations come from the first (linear) model, whose per-word contributions are exact and cost
 a fraction of the transformer's occlusion; ``docs/model.md`` measures how well they point at the
@@ -43,13 +47,42 @@ CASCADE_FILE: Final = "cascade.json"
 FIRST_DIR: Final = "first"
 SECOND_DIR: Final = "second"
 _N_LABELS: Final = len(LABELS)
+#: Settled texts score below this on every label, escalated texts at or above it.
+SETTLED_CEILING: Final = 0.001
+
+
+def combine_stages(
+    first_scores: npt.ArrayLike,
+    second_scores: npt.ArrayLike,
+    settled: npt.ArrayLike,
+    gates: npt.ArrayLike,
+    settled_ceiling: float | None = SETTLED_CEILING,
+) -> npt.NDArray[np.float32]:
+    """The cascade's scores: ``first_scores`` where ``settled``, ``second_scores`` elsewhere.
+
+    With ``settled_ceiling`` c, a settled row's score on label j becomes ``first * c / gate_j``
+    (below c, since a settled row scores below every gate) and an escalated row's becomes
+    ``c + (1 - c) * second``; without one (cascades stored before the ceiling existed), each
+    row keeps its stage's raw score. ``second_scores`` is only read where not settled.
+    """
+    first = np.asarray(first_scores, dtype=np.float64)
+    second = np.asarray(second_scores, dtype=np.float64)
+    rows = np.asarray(settled, dtype=bool)[:, None]
+    if settled_ceiling is None:
+        return np.where(rows, first, second).astype(np.float32)
+    limits = np.asarray(gates, dtype=np.float64).reshape(1, _N_LABELS)
+    low = np.divide(first, limits, out=np.zeros_like(first), where=limits > 0)
+    low = np.clip(low, 0.0, 1.0) * settled_ceiling * (1 - 1e-6)
+    high = settled_ceiling + (1.0 - settled_ceiling) * second
+    return np.where(rows, low, high).astype(np.float32)
 
 
 class CascadeBackend:
     """Scores with ``first``; texts not settled as benign by ``gates`` are rescored by ``second``.
 
     ``gates`` is float ``(6,)``: a text is settled when ``first``'s probability is below the
-    gate for every label (a gate of 0 never settles on that label).
+    gate for every label (a gate of 0 never settles on that label). ``settled_ceiling`` keeps
+    the stages' scales apart (:func:`combine_stages`); None keeps each stage's raw scores.
     """
 
     name = BACKEND_NAME
@@ -61,10 +94,14 @@ class CascadeBackend:
         *,
         gates: npt.ArrayLike,
         info: dict[str, Any] | None = None,
+        settled_ceiling: float | None = SETTLED_CEILING,
     ) -> None:
+        if settled_ceiling is not None and not 0.0 < settled_ceiling < 0.5:
+            raise ValueError(f"settled_ceiling must be in (0, 0.5), got {settled_ceiling}")
         self.first = first
         self.second = second
         self.gates = np.asarray(gates, dtype=np.float32).reshape(_N_LABELS)
+        self.settled_ceiling = settled_ceiling
         self.info: dict[str, Any] = dict(info or {})
         #: Texts scored, and texts the second model had to score, since this backend was built.
         self.scored = 0
@@ -81,13 +118,15 @@ class CascadeBackend:
 
     def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Float32 ``(len(texts), 6)`` in [0, 1], LABELS order; never raises on odd text."""
-        scores = np.asarray(self.first.predict_proba(texts), dtype=np.float32).copy()
-        rest = np.flatnonzero(~self.settled(scores))
+        first = np.asarray(self.first.predict_proba(texts), dtype=np.float32)
+        settled = self.settled(first)
+        rest = np.flatnonzero(~settled)
+        second = np.zeros_like(first)
         if len(rest):
-            scores[rest] = self.second.predict_proba([texts[int(i)] for i in rest])
+            second[rest] = self.second.predict_proba([texts[int(i)] for i in rest])
         self.scored += len(texts)
         self.escalated += len(rest)
-        return scores
+        return combine_stages(first, second, settled, self.gates, self.settled_ceiling)
 
     def contributions(
         self, texts: Sequence[AlignedText], labels: Sequence[Sequence[int]]
@@ -157,6 +196,7 @@ def _settings(backend: CascadeBackend) -> dict[str, Any]:
         "first": backend.first.name,
         "second": backend.second.name,
         "gates": [round(float(v), 6) for v in backend.gates],
+        "settled_ceiling": backend.settled_ceiling,
         "info": backend.info,
     }
 
@@ -166,6 +206,8 @@ def weights_hash(backend: CascadeBackend) -> str:
     for stage in (backend.first, backend.second):
         digest.update(f"{stage.name}:{backend_spec(stage.name).hash_weights(stage)};".encode())
     digest.update(backend.gates.tobytes())
+    if backend.settled_ceiling is not None:  # older cascades keep the hash they were stored with
+        digest.update(f"ceiling:{backend.settled_ceiling!r}".encode())
     return digest.hexdigest()
 
 
@@ -188,4 +230,11 @@ def read_artifact_files(model_dir: Path) -> CascadeBackend:
             raise ValueError("a cascade cannot hold a cascade")
     first = backend_spec(str(settings["first"])).read_backend(model_dir / FIRST_DIR)
     second = backend_spec(str(settings["second"])).read_backend(model_dir / SECOND_DIR)
-    return CascadeBackend(first, second, gates=settings["gates"], info=settings.get("info", {}))
+    return CascadeBackend(
+        first,
+        second,
+        gates=settings["gates"],
+        info=settings.get("info", {}),
+        # A cascade stored before the ceiling existed answers as it did then.
+        settled_ceiling=settings.get("settled_ceiling"),
+    )

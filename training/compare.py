@@ -6,8 +6,9 @@ the validation and holdout splits once per model and derives, from those same sc
 * **linear**, **transformer**: each artifact as it is;
 * **ensemble**: the mean of both models' probabilities, weighted by the weight that is best on
   validation (mean ROC-AUC over labels);
-* **cascade**: the linear model's scores where every label is below its gate (the cascade
-  artifact's gates), the transformer's elsewhere: exactly what the cascade backend returns.
+* **cascade**: the linear model's scores (scaled below the settled ceiling) where every label is
+  below its gate (the cascade artifact's gates), the transformer's elsewhere: exactly what the
+  cascade backend returns (:func:`classifier.cascade.combine_stages`).
 
 Every candidate gets flag thresholds from the same rule (:mod:`training.thresholds`, on the
 validation split's natural-prevalence rows), then: ROC-AUC per label and per source on the
@@ -147,7 +148,7 @@ def gate_sweep(
     """
     from sklearn.metrics import roc_auc_score
 
-    from classifier.cascade import choose_gates
+    from classifier.cascade import choose_gates, combine_stages
 
     validation, holdout = prepared.validation, prepared.holdout
     natural = np.asarray(holdout.natural, dtype=bool)
@@ -165,8 +166,8 @@ def gate_sweep(
         else:
             val_settled = np.asarray((linear[0] < gates[None, :]).all(axis=1), dtype=bool)
             settled = np.asarray((linear[1] < gates[None, :]).all(axis=1), dtype=bool)
-            val_scores = np.where(val_settled[:, None], linear[0], transformer[0])
-            hold_scores = np.where(settled[:, None], linear[1], transformer[1])
+            val_scores = combine_stages(linear[0], transformer[0], val_settled, gates)
+            hold_scores = combine_stages(linear[1], transformer[1], settled, gates)
         policy = traffic_policy(prepared, val_scores.astype(np.float32), flag_precision)
         limits = np.array([policy["flag_thresholds"][label] for label in LABELS])
         flagged = np.asarray((hold_scores >= limits[None, :]).any(axis=1), dtype=bool)
@@ -349,6 +350,7 @@ def compare(
     again (``{"transformer": DIR}``; the same model's training report).
     """
     from classifier.artifacts import load_model
+    from classifier.cascade import combine_stages
 
     if prepared is None:
         prepared = prepare_data(log=log)
@@ -414,7 +416,9 @@ def compare(
         for part in (0, 1):
             first, second = scored["linear"][part], scored["transformer"][part]
             settled = backend.settled(first)
-            split_scores.append(np.where(settled[:, None], first, second).astype(np.float32))
+            split_scores.append(
+                combine_stages(first, second, settled, backend.gates, backend.settled_ceiling)
+            )
             if part == 1:
                 share = float(settled[np.asarray(holdout.natural, dtype=bool)].mean())
         candidates.append(

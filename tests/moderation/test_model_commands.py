@@ -296,6 +296,37 @@ def test_a_cascade_reuses_trained_stages_and_restores_the_transformer_smaller(
     scores = load_model(out).predict_proba(["you are a dumb clown", "the photo was lovely"])
     assert scores[0, 0] > scores[1, 0]
 
+    # A cascade's stages can be taken from a cascade, e.g. to pair its linear stage with a
+    # newly trained transformer.
+    rebuilt = tmp_path / "rebuilt"
+    run(
+        "train",
+        "--backend",
+        "cascade",
+        "--sources",
+        "",
+        "--labeled-file",
+        str(data),
+        "--cascade-first",
+        str(out),
+        "--cascade-second",
+        str(out),
+        "--cascade-gate-rule",
+        "shared",
+        "--cascade-max-settled",
+        "0.05",
+        "--weights-dtype",
+        "float16-int8-embeddings",
+        "--out",
+        str(rebuilt),
+        "--report",
+        str(tmp_path / "report-rebuilt"),
+        "--no-anchor",
+    )
+    again: Any = load_model(rebuilt).backend
+    assert (again.first.name, again.second.name) == ("linear", "transformer")
+    assert load_model(rebuilt).version == load_model(out).version  # the same weights and gates
+
 
 @pytest.fixture
 def torch_threads() -> Iterator[None]:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from classifier.artifacts import load_model, write_artifact
-from classifier.cascade import CascadeBackend
+from classifier.cascade import CascadeBackend, combine_stages
 from classifier.labels import LABELS
 from classifier.linear import train_linear
 from training.compare import compare
@@ -134,4 +135,12 @@ def test_every_candidate_is_assessed_on_the_same_rows(
     first = linear.predict_proba(prepared.holdout.texts)
     second = other.predict_proba(prepared.holdout.texts)
     settled = cascade.settled(first)
-    np.testing.assert_allclose(backend_scores, np.where(settled[:, None], first, second), atol=1e-6)
+    np.testing.assert_allclose(
+        backend_scores, combine_stages(first, second, settled, cascade.gates), atol=1e-6
+    )
+    # ... which the comparison derives from both models' saved scores.
+    derived = results["candidates"]["cascade"]["metrics"]["pooled"]["toxic"]["roc_auc"]
+    known = ~np.isnan(prepared.holdout.labels[:, 0])
+    assert derived == pytest.approx(
+        roc_auc_score(prepared.holdout.labels[known, 0], backend_scores[known, 0]), abs=1e-6
+    )

@@ -95,10 +95,14 @@ class Command(BaseCommand):
             "so the report measures what is stored",
         )
         parser.add_argument(
-            "--cascade-first", type=Path, help="cascade: the first stage's artifact (linear)"
+            "--cascade-first",
+            type=Path,
+            help="cascade: the first stage's artifact (linear), or a cascade to take it from",
         )
         parser.add_argument(
-            "--cascade-second", type=Path, help="cascade: the second stage's artifact"
+            "--cascade-second",
+            type=Path,
+            help="cascade: the second stage's artifact, or a cascade to take it from",
         )
         parser.add_argument(
             "--cascade-gate-rule",
