@@ -65,7 +65,8 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="SOURCE=WEIGHT",
-            help="linear: weight of a source's training rows (repeatable; default 1)",
+            help="weight of a source's training rows in the loss (repeatable; default 1; "
+            "a cascade weights its second stage only)",
         )
         parser.add_argument(
             "--base-model",
