@@ -255,6 +255,35 @@ def test_one_train_command_builds_a_cascade_with_float16_weights(db: None, tmp_p
     assert model.can_explain
 
 
+def _cascade_of(data: Path, first: Path, second: Path, out: Path) -> Path:
+    """``train --backend cascade`` reusing both stages, shared gate, int8 embeddings."""
+    run(
+        "train",
+        "--backend",
+        "cascade",
+        "--sources",
+        "",
+        "--labeled-file",
+        str(data),
+        "--cascade-first",
+        str(first),
+        "--cascade-second",
+        str(second),
+        "--cascade-gate-rule",
+        "shared",
+        "--cascade-max-settled",
+        "0.05",
+        "--weights-dtype",
+        "float16-int8-embeddings",
+        "--out",
+        str(out),
+        "--report",
+        str(out.with_name(f"{out.name}-report")),
+        "--no-anchor",
+    )
+    return out
+
+
 def test_a_cascade_reuses_trained_stages_and_restores_the_transformer_smaller(
     db: None, tmp_path: Path
 ) -> None:
@@ -264,31 +293,7 @@ def test_a_cascade_reuses_trained_stages_and_restores_the_transformer_smaller(
     linear = tmp_path / "linear"
     data = _labeled_file(tmp_path / "mine.csv")
     run("train", "--sources", "", "--labeled-file", str(data), "--out", str(linear), "--no-anchor")
-    out = tmp_path / "cascade"
-    run(
-        "train",
-        "--backend",
-        "cascade",
-        "--sources",
-        "",
-        "--labeled-file",
-        str(data),
-        "--cascade-first",
-        str(linear),
-        "--cascade-second",
-        str(transformer),
-        "--cascade-gate-rule",
-        "shared",
-        "--cascade-max-settled",
-        "0.05",
-        "--weights-dtype",
-        "float16-int8-embeddings",
-        "--out",
-        str(out),
-        "--report",
-        str(tmp_path / "report"),
-        "--no-anchor",
-    )
+    out = _cascade_of(data, linear, transformer, tmp_path / "cascade")
     cascade: Any = load_model(out).backend
     assert cascade.second.weights_dtype == "float16-int8-embeddings"
     assert len(set(cascade.gates.tolist())) == 1  # one shared gate
@@ -298,31 +303,7 @@ def test_a_cascade_reuses_trained_stages_and_restores_the_transformer_smaller(
 
     # A cascade's stages can be taken from a cascade, e.g. to pair its linear stage with a
     # newly trained transformer.
-    rebuilt = tmp_path / "rebuilt"
-    run(
-        "train",
-        "--backend",
-        "cascade",
-        "--sources",
-        "",
-        "--labeled-file",
-        str(data),
-        "--cascade-first",
-        str(out),
-        "--cascade-second",
-        str(out),
-        "--cascade-gate-rule",
-        "shared",
-        "--cascade-max-settled",
-        "0.05",
-        "--weights-dtype",
-        "float16-int8-embeddings",
-        "--out",
-        str(rebuilt),
-        "--report",
-        str(tmp_path / "report-rebuilt"),
-        "--no-anchor",
-    )
+    rebuilt = _cascade_of(data, out, out, tmp_path / "rebuilt")
     again: Any = load_model(rebuilt).backend
     assert (again.first.name, again.second.name) == ("linear", "transformer")
     assert load_model(rebuilt).version == load_model(out).version  # the same weights and gates
