@@ -275,6 +275,11 @@ IMPLIED_THREATS: Final = (
     "Tell anyone about this and {subj} will regret being born.",
     "Do that again and nobody will ever find {obj}.",
     "One more post about me and {poss} kids stop being safe.",
+    "Shame if {poss} car caught fire tonight.",
+    "{Subj} should think about {poss} family before saying another word.",
+    "I'd be careful walking home tonight if I were {obj}.",
+    "Mess with me again and {subj}'ll be eating through a straw.",
+    "Keep talking. We'll see how brave {subj} {be} when I find {obj}.",
 )
 
 #: Targets per act and frame; the target rotates so that every one appears with every frame.
@@ -296,6 +301,19 @@ HATEFUL_CLAIMS: Final = (
     "genetically inferior",
 )
 
+#: Milder stereotypes, completing "{People} are ...": asserted they are still hate, and they are
+#: what a denial usually denies.
+STEREOTYPE_CLAIMS: Final = (
+    "dishonest",
+    "violent by nature",
+    "dirty",
+    "terrorists",
+    "bad parents",
+    "a drain on the welfare system",
+    "stupid",
+    "ruining this country",
+)
+
 #: Frames that state a claim as one's own view: hate (``toxic`` and ``identity_hate`` 1).
 ASSERTING_FRAMES: Final = (
     "{People} are {claim}.",
@@ -314,6 +332,17 @@ NEGATING_FRAMES: Final = (
     "Claiming that {people} are {claim} is plain bigotry.",
 )
 
+#: Plain denials of a claim: harmless (every label 0). "not" alone must not make text safe,
+#: though: see :data:`NEGATED_WORTH`.
+DENYING_FRAMES: Final = (
+    "{People} are not {claim}.",
+    "{People} aren't {claim}, and they never were.",
+    "I do not believe {people} are {claim}.",
+    "No, {people} are not {claim}. Stop repeating that.",
+    "I've known plenty of {people} and none of them are {claim}.",
+    "The {people} I know are not {claim} in the slightest.",
+)
+
 #: Frames that quote a claim to condemn or report it: harmless (every label 0).
 QUOTING_FRAMES: Final = (
     'A stranger yelled "{People} are {claim}" at my neighbour, and I called it out.',
@@ -322,6 +351,26 @@ QUOTING_FRAMES: Final = (
     'Posts like "{people} are {claim}" should get accounts banned.',
     'Our teacher showed us old posters reading "{People} are {claim}" to explain propaganda.',
     'He really thinks "{people} are {claim}" counts as an opinion. It is bigotry.',
+)
+
+#: More ways to condemn a claim while repeating it: harmless (every label 0).
+CONDEMNING_FRAMES: Final = (
+    "Calling {people} {claim} is bigotry, full stop.",
+    "Whoever wrote that {people} are {claim} owes everyone an apology.",
+    "I'm sick of reading comments claiming {people} are {claim}.",
+    "My mum heard a man say {people} are {claim} and she set him straight.",
+)
+
+#: Hate phrased as a negation: denying a group worth, rights or humanity (``toxic`` and
+#: ``identity_hate`` 1), the counterweight to the denials above.
+NEGATED_WORTH: Final = (
+    "{People} are not human beings.",
+    "{People} don't deserve to live among us.",
+    "{People} should not be allowed to vote.",
+    "{People} will never be our equals.",
+    "No {adj} person deserves an ounce of respect.",
+    "I would never trust {a_adj} person with anything.",
+    "{People} have no place in decent society.",
 )
 
 #: Telling someone to leave because of where they or their family come from: hate
@@ -339,6 +388,13 @@ CODED_EXCLUSION: Final = (
     "Get on a boat and go home where you belong.",
     "Your kind ruins every neighbourhood you move into.",
     "Nobody here asked for you, go home.",
+    "Go back to your own country and take your customs with you.",
+    "Speak our language or leave.",
+    "People like you should never have been given a passport.",
+    "Your type isn't welcome in this village.",
+    "This country is for us, not for you.",
+    "Don't get comfortable here, you're not staying.",
+    "We don't rent to your kind.",
 )
 
 #: The same, aimed at a group: "{People} should ...".
@@ -418,8 +474,9 @@ def _fill_claim(frame: str, group: Group, claim: str) -> str:
 
 
 def contrast_rows() -> list[tuple[str, bool]]:
-    """Hateful claims about groups asserted (hate: True), negated or quoted to condemn them
-    (harmless: False), coded exclusion (hate) and menace-free conditionals (harmless).
+    """Hateful claims about groups asserted (hate: True), denied, negated or quoted to condemn
+    them (harmless: False), hate phrased as a negation (hate), coded exclusion (hate) and
+    menace-free conditionals (harmless).
 
     Each frame is crossed with every claim, and the group rotates, so that every group is both
     attacked and defended: the words of a slur or stereotype do not decide the label, the frame
@@ -427,16 +484,22 @@ def contrast_rows() -> list[tuple[str, bool]]:
     """
     rows: dict[str, bool] = {}
     n = len(GROUPS)
-    for frames, hateful in (
-        (ASSERTING_FRAMES, True),
-        (NEGATING_FRAMES, False),
-        (QUOTING_FRAMES, False),
+    claims = HATEFUL_CLAIMS + STEREOTYPE_CLAIMS
+    for frames, hateful, claim_set in (
+        (ASSERTING_FRAMES, True, claims),
+        (NEGATING_FRAMES, False, HATEFUL_CLAIMS),
+        (QUOTING_FRAMES, False, HATEFUL_CLAIMS),
+        (DENYING_FRAMES, False, claims),
+        (CONDEMNING_FRAMES, False, claims),
     ):
         for f, frame in enumerate(frames):
-            for c, claim in enumerate(HATEFUL_CLAIMS):
+            for c, claim in enumerate(claim_set):
                 for k in range(3):
                     group = GROUPS[(7 * f + 3 * c + k * (n // 3)) % n]
                     rows.setdefault(_fill_claim(frame, group, claim), hateful)
+    for f, frame in enumerate(NEGATED_WORTH):
+        for k in range(len(GROUPS) // 2):
+            rows.setdefault(_fill_group(frame, GROUPS[(2 * k + f) % n]), True)
     for text in CODED_EXCLUSION:
         rows.setdefault(text, True)
     for template in CODED_EXCLUSION_GROUP:
