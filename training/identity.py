@@ -8,6 +8,7 @@ label's threshold, and the worst sentences. The templates and groups are our own
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
@@ -56,12 +57,13 @@ GROUPS: Final = (
 
 
 def identity_sentences() -> list[tuple[str, str]]:
-    """(group, sentence) for every group and template; ``a woman`` fits ``I am {group}``."""
+    """(group, sentence) for every group and template; ``a woman`` fits ``I am {group}``, and
+    loses its article after another determiner ("a woman teacher", "our woman friends")."""
     sentences: list[tuple[str, str]] = []
     for group in GROUPS:
         for template in TEMPLATES:
             phrase = group
-            if group.startswith("a ") and "a {group}" in template:
+            if group.startswith("a ") and re.search(r"\b(?:a|our|The) \{group\}", template):
                 phrase = group[2:]
             sentences.append((group, template.format(group=phrase)))
     return sentences
