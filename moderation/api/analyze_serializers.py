@@ -13,6 +13,7 @@ from classifier.labels import LABELS
 from moderation.api.serializers import (
     ScoresSerializer,
     SpanSerializer,
+    StrictBooleanField,
     StrictCharField,
     StrictInputSerializer,
     comment_text_clean,
@@ -24,17 +25,6 @@ from moderation.services.comments import CommentInput
 class _OneText(serializers.Field):  # type: ignore[type-arg]
     def to_internal_value(self, data: Any) -> str:
         return comment_text_clean(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """true or false only (DRF would also take "yes", 1, "on")."""
-
-    default_error_messages = {"invalid_type": "Must be true or false."}
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid_type")
-        return data
 
 
 class AnalyzeInputSerializer(StrictInputSerializer):

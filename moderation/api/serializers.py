@@ -42,6 +42,17 @@ class StrictCharField(serializers.CharField):
         return str(super().to_internal_value(data))
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """Only JSON true/false (DRF would also take "yes", 1, "on")."""
+
+    default_error_messages = {"invalid_type": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid_type")
+        return data
+
+
 def _json_has_bad_text(value: Any) -> bool:
     """True if any key or string inside a JSON value holds NUL or a lone surrogate."""
     if isinstance(value, str):

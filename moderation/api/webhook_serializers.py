@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
-from moderation.api.serializers import StrictCharField, StrictInputSerializer
+from moderation.api.serializers import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictInputSerializer,
+)
 from moderation.models import (
     SUBSCRIBABLE_EVENT_TYPES,
     DeliveryStatus,
@@ -14,17 +16,6 @@ from moderation.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """Only JSON true/false (DRF would also take "yes", 1, "on")."""
-
-    default_error_messages = {"invalid_type": "Must be true or false."}
-
-    def to_internal_value(self, data: Any) -> bool:
-        if not isinstance(data, bool):
-            self.fail("invalid_type")
-        return data
 
 
 class EndpointInputSerializer(StrictInputSerializer):
