@@ -49,6 +49,12 @@ def _platform(request: Request) -> Platform:
     return client.platform
 
 
+def _comment(request: Request, comment_id: UUID) -> Comment:
+    """The caller's platform's comment with this public id (404 otherwise)."""
+    comment: Comment = comment_get_for_platform(platform=_platform(request), public_id=comment_id)
+    return comment
+
+
 class CommentListCreateApi(generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = CommentOutputSerializer
     pagination_class = NewestFirstPagination
@@ -170,9 +176,7 @@ class CommentDetailApi(APIView):
         responses={200: CommentExplainedSerializer},
     )
     def get(self, request: Request, comment_id: UUID) -> Response:
-        comment: Comment = comment_get_for_platform(
-            platform=_platform(request), public_id=comment_id
-        )
+        comment = _comment(request, comment_id)
         query = CommentDetailQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         explain = query.validated_data["explain"]
@@ -188,9 +192,7 @@ class CommentDetailApi(APIView):
         responses={200: CommentOutputSerializer},
     )
     def patch(self, request: Request, comment_id: UUID) -> Response:
-        comment: Comment = comment_get_for_platform(
-            platform=_platform(request), public_id=comment_id
-        )
+        comment = _comment(request, comment_id)
         serializer = CommentEditInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         edited = comment_text_edit(comment=comment, text=serializer.validated_data["text"])
@@ -204,9 +206,7 @@ class CommentDetailApi(APIView):
         responses={204: None},
     )
     def delete(self, request: Request, comment_id: UUID) -> Response:
-        comment: Comment = comment_get_for_platform(
-            platform=_platform(request), public_id=comment_id
-        )
+        comment = _comment(request, comment_id)
         comment_erase(comment=comment)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -226,9 +226,7 @@ class CommentReportsApi(APIView):
         },
     )
     def post(self, request: Request, comment_id: UUID) -> Response:
-        comment: Comment = comment_get_for_platform(
-            platform=_platform(request), public_id=comment_id
-        )
+        comment = _comment(request, comment_id)
         serializer = CommentReportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = comment_report(
