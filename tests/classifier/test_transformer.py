@@ -185,15 +185,7 @@ def test_resume_from_checkpoint_continues_instead_of_restarting(
 def test_float16_weights_halve_the_artifact_and_score_as_evaluated(
     tmp_path: Path, trained: TransformerBackend
 ) -> None:
-    half = TransformerBackend(
-        copy.deepcopy(trained.model),
-        trained.tokenizer,
-        calibration=trained.calibration,
-        constants=trained.constants,
-        max_length=trained.max_length,
-        stride=trained.stride,
-        weights_dtype="float16",
-    )
+    half = trained.with_weights_dtype("float16")
     full_dir, half_dir = tmp_path / "full", tmp_path / "half"
     for out, backend in ((full_dir, trained), (half_dir, half)):
         write_artifact(out, backend, thresholds={}, metrics={}, training_summary={})
@@ -220,18 +212,8 @@ def test_float16_weights_halve_the_artifact_and_score_as_evaluated(
 def test_int8_embeddings_shrink_the_artifact_further_and_score_as_evaluated(
     tmp_path: Path, trained: TransformerBackend
 ) -> None:
-    def built(dtype: str) -> TransformerBackend:
-        return TransformerBackend(
-            copy.deepcopy(trained.model),
-            trained.tokenizer,
-            calibration=trained.calibration,
-            constants=trained.constants,
-            max_length=trained.max_length,
-            stride=trained.stride,
-            weights_dtype=dtype,
-        )
-
-    half, small = built("float16"), built("float16-int8-embeddings")
+    half = trained.with_weights_dtype("float16")
+    small = trained.with_weights_dtype("float16-int8-embeddings")
     for name, backend in (("half", half), ("small", small)):
         write_artifact(tmp_path / name, backend, thresholds={}, metrics={}, training_summary={})
     weights = Path("transformer") / "model.safetensors"
