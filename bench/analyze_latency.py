@@ -22,7 +22,6 @@ whether p99 is under --target-ms, and writes the figures as JSON under var/bench
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -200,7 +199,7 @@ def main() -> None:
     parser.add_argument("--redis-dbs", default="11,10", help="broker,cache dbs (flushed)")
     args = parser.parse_args()
 
-    from bench.pipeline import drop_database, scratch_environment
+    from bench.pipeline import drop_database, figures_write, scratch_environment
 
     env, server = scratch_environment(
         args.scratch_db, args.redis_dbs, {"API_KEY_RATE_LIMIT": "100000000/min"}
@@ -212,13 +211,8 @@ def main() -> None:
         results = run(args, stack)
     finally:
         stack.stop()
-        from django.db import connections
-
-        connections.close_all()
         drop_database(server, args.scratch_db)
-    out = ROOT / "var" / "bench" / f"analyze-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"\nfigures written to {out.relative_to(ROOT)}")
+    figures_write("analyze", results)
 
 
 def run(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:

@@ -664,10 +664,21 @@ def prepare_environment(args: argparse.Namespace) -> tuple[dict[str, str], str]:
 
 
 def drop_database(server: str, name: str) -> None:
+    """Close this process's Django connections, then drop the scratch database."""
     import psycopg
+    from django.db import connections
 
+    connections.close_all()
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def figures_write(kind: str, results: dict[str, Any]) -> Path:
+    """Write a bench's figures as ``var/bench/<kind>-<time>.json`` and say where."""
+    out = ROOT / "var" / "bench" / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nfigures written to {out.relative_to(ROOT)}")
+    return out
 
 
 def main() -> None:
@@ -712,13 +723,8 @@ def main() -> None:
         results = run(args, scales, stack)
     finally:
         stack.stop()
-        from django.db import connections
-
-        connections.close_all()
         drop_database(server, args.scratch_db)
-    out = ROOT / "var" / "bench" / f"pipeline-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"\nfigures written to {out.relative_to(ROOT)}")
+    figures_write("pipeline", results)
 
 
 def run(args: argparse.Namespace, scales: list[int], stack: Stack) -> dict[str, Any]:
