@@ -161,21 +161,35 @@ def prepare_data(
 
 
 def _sample(
-    data: LabeledSet, max_rows: int | None, seed: int = 0, *, per_source: int | None = None
+    data: LabeledSet,
+    max_rows: int | None,
+    seed: int = 0,
+    *,
+    per_source: int | None = None,
+    keep_positives: Sequence[str] = (),
 ) -> LabeledSet:
     """A fixed random sample: at most ``per_source`` rows of each source, then at most
-    ``max_rows`` rows in all (``None``: no limit)."""
+    ``max_rows`` rows in all (``None``: no limit).
+
+    Where ``per_source`` cuts a source, its rows positive on any label in ``keep_positives``
+    are kept first (a random share of them if they alone exceed the cap) and the rest of the
+    cap is filled at random, so that a rare label's few examples are not thinned out with the
+    source."""
     rng = np.random.default_rng(seed)
     if per_source is not None:
         keep: list[int] = []
         sources = np.asarray(data.sources)
+        columns = [LABELS.index(label) for label in keep_positives]
         for source in sorted(set(data.sources)):
             rows = np.flatnonzero(sources == source)
-            keep += (
-                rows[rng.permutation(len(rows))[:per_source]].tolist()
-                if len(rows) > per_source
-                else rows.tolist()
-            )
+            if len(rows) <= per_source:
+                keep += rows.tolist()
+                continue
+            order = rows[rng.permutation(len(rows))]
+            if columns:
+                positive = (data.labels[order][:, columns] == 1.0).any(axis=1)
+                order = np.concatenate([order[positive], order[~positive]])
+            keep += order[:per_source].tolist()
         data = data.subset(np.sort(np.asarray(keep, dtype=np.intp)))
     if max_rows is None or len(data) <= max_rows:
         return data
@@ -186,7 +200,11 @@ def _sample(
 def training_rows(options: TrainOptions, prepared: PreparedData) -> LabeledSet:
     """The training split as the options sample it (what the backend is trained on)."""
     return _sample(
-        prepared.train, options.max_rows, options.seed, per_source=options.max_rows_per_source
+        prepared.train,
+        options.max_rows,
+        options.seed,
+        per_source=options.max_rows_per_source,
+        keep_positives=options.keep_positives,
     )
 
 
@@ -467,6 +485,8 @@ class TrainOptions:
     max_rows: int | None = None
     #: At most this many training rows of each source (a fixed sample), before ``max_rows``.
     max_rows_per_source: int | None = None
+    #: Labels whose positive rows ``max_rows_per_source`` keeps first when it cuts a source.
+    keep_positives: Sequence[str] = ()
     overwrite: bool = False
     anchor: bool = True
     progress: bool = True
@@ -591,6 +611,7 @@ def train_model(options: TrainOptions, *, log: Log = _quiet) -> dict[str, Any]:
         },
         "max_train_rows": options.max_rows,
         "max_train_rows_per_source": options.max_rows_per_source,
+        "kept_positives_of": list(options.keep_positives),
         "train_label_counts": trained_on.label_counts(),
         "backend": backend.info,
         "constant_labels": constant,

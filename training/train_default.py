@@ -28,6 +28,8 @@ from training.pipeline import TrainOptions, train_model
 DEFAULT_RECIPE: Final = TrainOptions(
     backend="cascade",
     max_rows_per_source=6000,
+    # Threat and severe_toxic positives are few; the per-source cap keeps all of them.
+    keep_positives=("threat", "severe_toxic"),
     epochs=1.0,
     batch_size=32,
     max_length=64,

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from classifier.cascade import GATE_RULES
+from classifier.labels import LABELS
 from training.thresholds import DEFAULT_FLAG_PRECISION
 from training.trainers import TRAINERS
 
@@ -57,6 +58,15 @@ class Command(BaseCommand):
             "--max-rows-per-source",
             type=int,
             help="train on at most N rows of each source (a fixed sample, before --max-rows)",
+        )
+        parser.add_argument(
+            "--keep-positives",
+            action="append",
+            default=[],
+            choices=LABELS,
+            metavar="LABEL",
+            help="where --max-rows-per-source cuts a source, keep its rows positive on LABEL "
+            "first (repeatable; for rare labels such as threat)",
         )
         parser.add_argument("--no-anchor", action="store_true", help="skip alt-profanity-check")
         parser.add_argument("--seed", type=int, default=0)
@@ -160,6 +170,7 @@ class Command(BaseCommand):
             corrections=options["corrections"],
             max_rows=options["max_rows"],
             max_rows_per_source=options["max_rows_per_source"],
+            keep_positives=tuple(options["keep_positives"]),
             flag_precision=options["flag_precision"],
             overwrite=options["overwrite"],
             anchor=not options["no_anchor"],
