@@ -355,5 +355,7 @@ def test_train_and_evaluate_refuse_bad_arguments(db: None, tmp_path: Path) -> No
     assert not (tmp_path / "m").exists()
     with pytest.raises(CommandError, match="File not found"):
         run("train", "--labeled-file", str(tmp_path / "none.csv"))
+    with pytest.raises(CommandError, match="invalid choice: 'threats'"):
+        run("train", "--keep-positives", "threats", "--out", str(tmp_path / "m"))
     with pytest.raises(CommandError, match="model directory not found"):
         run("evaluate", str(tmp_path / "no-model"))
