@@ -12,6 +12,11 @@ small, stated share of each label's positives is ever settled by the first model
 (:func:`choose_gates`); what that costs in quality and buys in speed is measured in the model
 report and in ``docs/model.md``.
 
+A bag-of-words model dilutes one insult in a long comment, so a cascade with a ``gate_window``
+reads the first stage's score of a long text as its maximum over the whole text and over
+windows of that many words (half overlapping), the way the transformer reads long texts
+(:func:`windowed_scores`): a long comment with one insult in it is escalated rather than settled.
+
 Explanations come from the first (linear) model, whose per-word contributions are exact and cost
 a fraction of the transformer's occlusion; ``docs/model.md`` measures how well they point at the
 words annotators marked as toxic.
@@ -77,12 +82,40 @@ def combine_stages(
     return np.where(rows, low, high).astype(np.float32)
 
 
+def windowed_scores(
+    backend: ToxicityBackend, texts: Sequence[str], window_words: int | None
+) -> npt.NDArray[np.float32]:
+    """``backend``'s scores; with ``window_words``, each label's maximum over the whole text and
+    over every window of that many words (half overlapping) of a text longer than that.
+
+    Words are whitespace-separated, so the number of windows grows linearly with the text and
+    a text with no spaces is one word."""
+    scores = np.asarray(backend.predict_proba(texts), dtype=np.float32)
+    if window_words is None:
+        return scores
+    step = max(1, window_words // 2)
+    pieces: list[str] = []
+    owners: list[int] = []
+    for i, text in enumerate(texts):
+        words = text.split()
+        if len(words) <= window_words:
+            continue
+        for start in range(0, len(words) - window_words + step, step):
+            pieces.append(" ".join(words[start : start + window_words]))
+            owners.append(i)
+    if pieces:
+        np.maximum.at(scores, np.asarray(owners, dtype=np.intp), backend.predict_proba(pieces))
+    return scores
+
+
 class CascadeBackend:
     """Scores with ``first``; texts not settled as benign by ``gates`` are rescored by ``second``.
 
     ``gates`` is float ``(6,)``: a text is settled when ``first``'s probability is below the
     gate for every label (a gate of 0 never settles on that label). ``settled_ceiling`` keeps
     the stages' scales apart (:func:`combine_stages`); None keeps each stage's raw scores.
+    ``gate_window`` (words) makes the first stage read long texts window by window
+    (:func:`windowed_scores`); None reads each text whole, as cascades stored before it did.
     """
 
     name = BACKEND_NAME
@@ -95,9 +128,13 @@ class CascadeBackend:
         gates: npt.ArrayLike,
         info: dict[str, Any] | None = None,
         settled_ceiling: float | None = SETTLED_CEILING,
+        gate_window: int | None = None,
     ) -> None:
         if settled_ceiling is not None and not 0.0 < settled_ceiling < 0.5:
             raise ValueError(f"settled_ceiling must be in (0, 0.5), got {settled_ceiling}")
+        if gate_window is not None and gate_window < 2:
+            raise ValueError(f"gate_window must be at least 2 words, got {gate_window}")
+        self.gate_window = gate_window
         self.first = first
         self.second = second
         self.gates = np.asarray(gates, dtype=np.float32).reshape(_N_LABELS)
@@ -112,13 +149,17 @@ class CascadeBackend:
         """The second stage's constant priors (NaN where a label is trained)."""
         return np.asarray(getattr(self.second, "constants", np.full(_N_LABELS, np.nan)))
 
+    def first_scores(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """The first stage's scores as the gates read them (window by window if set)."""
+        return windowed_scores(self.first, texts, self.gate_window)
+
     def settled(self, first_scores: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
         """Rows the first model settles as benign."""
         return np.asarray((first_scores < self.gates[None, :]).all(axis=1))
 
     def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Float32 ``(len(texts), 6)`` in [0, 1], LABELS order; never raises on odd text."""
-        first = np.asarray(self.first.predict_proba(texts), dtype=np.float32)
+        first = self.first_scores(texts)
         settled = self.settled(first)
         rest = np.flatnonzero(~settled)
         second = np.zeros_like(first)
@@ -197,6 +238,7 @@ def _settings(backend: CascadeBackend) -> dict[str, Any]:
         "second": backend.second.name,
         "gates": [round(float(v), 6) for v in backend.gates],
         "settled_ceiling": backend.settled_ceiling,
+        "gate_window": backend.gate_window,
         "info": backend.info,
     }
 
@@ -208,6 +250,8 @@ def weights_hash(backend: CascadeBackend) -> str:
     digest.update(backend.gates.tobytes())
     if backend.settled_ceiling is not None:  # older cascades keep the hash they were stored with
         digest.update(f"ceiling:{backend.settled_ceiling!r}".encode())
+    if backend.gate_window is not None:  # likewise cascades stored before the window existed
+        digest.update(f"window:{backend.gate_window!r}".encode())
     return digest.hexdigest()
 
 
@@ -237,4 +281,5 @@ def read_artifact_files(model_dir: Path) -> CascadeBackend:
         info=settings.get("info", {}),
         # A cascade stored before the ceiling existed answers as it did then.
         settled_ceiling=settings.get("settled_ceiling"),
+        gate_window=settings.get("gate_window"),
     )

@@ -7,8 +7,9 @@ the validation and holdout splits once per model and derives, from those same sc
 * **ensemble**: the mean of both models' probabilities, weighted by the weight that is best on
   validation (mean ROC-AUC over labels);
 * **cascade**: the linear model's scores (scaled below the settled ceiling) where every label is
-  below its gate (the cascade artifact's gates), the transformer's elsewhere: exactly what the
-  cascade backend returns (:func:`classifier.cascade.combine_stages`).
+  below its gate (the cascade artifact's gates, read through its gate window if it has one),
+  the transformer's elsewhere: exactly what the cascade backend returns
+  (:func:`classifier.cascade.combine_stages`). The gate sweep reads the same first-stage scores.
 
 Every candidate gets flag thresholds from the same rule (:mod:`training.thresholds`, on the
 validation split's natural-prevalence rows), then: ROC-AUC per label and per source on the
@@ -409,12 +410,20 @@ def compare(
             note=f"{best:.2f} x transformer + {1 - best:.2f} x linear (weight best on validation)",
         )
     )
+    # The linear stage's scores as the gates read them (the cascade's window, if it has one).
+    gate_scores = scored["linear"]
     if cascade_dir is not None:
         cascade = load_model(cascade_dir)
         backend: Any = cascade.backend
+        if backend.gate_window is not None:
+            log(f"scoring with the cascade's first stage in windows of {backend.gate_window} words")
+            gate_scores = (
+                score_texts(backend.first_scores, validation.texts, progress=True, desc="gate"),
+                score_texts(backend.first_scores, holdout.texts, progress=True, desc="gate"),
+            )
         split_scores = []
         for part in (0, 1):
-            first, second = scored["linear"][part], scored["transformer"][part]
+            first, second = gate_scores[part], scored["transformer"][part]
             settled = backend.settled(first)
             split_scores.append(
                 combine_stages(first, second, settled, backend.gates, backend.settled_ceiling)
@@ -439,7 +448,7 @@ def compare(
         "threshold_rule": f"estimated precision >= {flag_precision} on natural traffic",
         "candidates": {},
         "gate_sweep": gate_sweep(
-            prepared, scored["linear"], scored["transformer"], flag_precision=flag_precision
+            prepared, gate_scores, scored["transformer"], flag_precision=flag_precision
         ),
     }
     for candidate in candidates:

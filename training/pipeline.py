@@ -519,6 +519,8 @@ class TrainOptions:
     cascade_max_settled: float = 0.01
     #: ``per-label`` or ``shared`` (:data:`classifier.cascade.GATE_RULES`).
     cascade_gate_rule: str = "per-label"
+    #: Words per window in which the first stage also reads a long text (None: whole only).
+    cascade_gate_window: int | None = None
 
 
 def _train_backend(options: TrainOptions, prepared: PreparedData, log: Log) -> Any:

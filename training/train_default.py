@@ -38,6 +38,8 @@ DEFAULT_RECIPE: Final = TrainOptions(
     quantize="dynamic-int8",
     cascade_gate_rule="shared",
     cascade_max_settled=0.01,
+    # A long comment with one insult in it is escalated, not diluted and settled.
+    cascade_gate_window=64,
     # The contrast sets count more in the transformer's loss (the linear stage is unweighted).
     source_weights={"templates": 3.0, "dynahate": 2.0},
 )

@@ -88,7 +88,7 @@ def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Lo
     import dataclasses
 
     from classifier.artifacts import load_model
-    from classifier.cascade import CascadeBackend, choose_gates
+    from classifier.cascade import CascadeBackend, choose_gates, windowed_scores
 
     def stage(path: Path | None, trainer: Trainer, what: str, stage_options: Any) -> Any:
         if path is not None:
@@ -116,14 +116,14 @@ def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Lo
         log(f"cascade second stage: stored as {options.weights_dtype} (was {stored_as})")
         second = second.with_weights_dtype(options.weights_dtype)
     validation = prepared.validation
-    first_scores = first.predict_proba(validation.texts)
+    first_scores = windowed_scores(first, validation.texts, options.cascade_gate_window)
     gates = choose_gates(
         first_scores,
         validation.labels,
         max_settled_positives=options.cascade_max_settled,
         rule=options.cascade_gate_rule,
     )
-    cascade = CascadeBackend(first, second, gates=gates)
+    cascade = CascadeBackend(first, second, gates=gates, gate_window=options.cascade_gate_window)
     settled = float(cascade.settled(first_scores).mean()) if len(validation) else 0.0
     natural = [i for i, n in enumerate(validation.natural) if n]
     settled_natural = float(cascade.settled(first_scores[natural]).mean()) if natural else None
@@ -136,6 +136,12 @@ def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Lo
             if options.cascade_gate_rule == "per-label"
             else f"one gate for every label, at most {options.cascade_max_settled:.1%} of "
             "validation rows positive on any label settled by the first stage"
+        )
+        + (
+            ""
+            if options.cascade_gate_window is None
+            else f"; the first stage reads a long text whole and in windows of "
+            f"{options.cascade_gate_window} words, each label its highest score"
         ),
         "validation_settled_share": round(settled, 4),
         "natural_validation_settled_share": None

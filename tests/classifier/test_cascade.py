@@ -88,3 +88,54 @@ def test_a_cascade_stored_before_the_ceiling_answers_as_it_did(
     np.testing.assert_allclose(
         loaded.predict_proba(texts), tiny_backend.predict_proba(texts), atol=1e-6
     )
+
+
+def _long_comment_with_one_insult() -> str:
+    benign = "thank you for the helpful edit, the article needs a better source and a citation"
+    return " ".join([benign] * 8 + ["shut up you stupid idiot moron"] + [benign] * 8)
+
+
+def test_windowed_scores_take_each_labels_highest_window(tiny_backend: LinearBackend) -> None:
+    from classifier.cascade import windowed_scores
+
+    text = _long_comment_with_one_insult()
+    short = "you are a stupid idiot"
+    whole = tiny_backend.predict_proba([text, short])
+    windowed = windowed_scores(tiny_backend, [text, short], 16)
+    toxic = LABELS.index("toxic")
+    assert windowed[0, toxic] > whole[0, toxic] + 0.1  # the insult is no longer diluted
+    assert (windowed[0] >= whole[0] - 1e-6).all()  # the whole text is one of the readings
+    np.testing.assert_array_equal(windowed[1], whole[1])  # short texts are read whole only
+    np.testing.assert_array_equal(windowed_scores(tiny_backend, [text], None), whole[:1])
+    # The windows cover the end: the insult as the last words is found too.
+    tail = " ".join([text.split("shut")[0]] * 2 + ["shut up you stupid idiot moron"])
+    assert windowed_scores(tiny_backend, [tail], 16)[0, toxic] > 0.5
+
+
+def test_a_gate_window_escalates_a_long_comment_the_whole_text_settles(
+    tmp_path: Path, tiny_backend: LinearBackend
+) -> None:
+    text = _long_comment_with_one_insult()
+    toxic = LABELS.index("toxic")
+    gate = float(tiny_backend.predict_proba([text])[0, toxic]) + 0.05
+    gates = np.full(N, gate)
+    whole = CascadeBackend(tiny_backend, tiny_backend, gates=gates)
+    windowed = CascadeBackend(tiny_backend, tiny_backend, gates=gates, gate_window=16)
+    assert whole.settled(whole.first_scores([text])).all()
+    assert not windowed.settled(windowed.first_scores([text])).any()
+    assert windowed.predict_proba([text])[0, toxic] >= SETTLED_CEILING
+    assert windowed.escalated == 1
+
+    # Stored and read back with its window; a different window is a different version.
+    first = write_artifact(
+        tmp_path / "w16", windowed, thresholds={}, metrics={}, training_summary={}
+    )
+    loaded: Any = load_model(tmp_path / "w16").backend
+    assert loaded.gate_window == 16
+    other = CascadeBackend(tiny_backend, tiny_backend, gates=gates, gate_window=32)
+    second = write_artifact(tmp_path / "w32", other, thresholds={}, metrics={}, training_summary={})
+    plain = write_artifact(tmp_path / "none", whole, thresholds={}, metrics={}, training_summary={})
+    assert len({first.version, second.version, plain.version}) == 3
+    for bad in (0, 1, -4):
+        with pytest.raises(ValueError, match="gate_window"):
+            CascadeBackend(tiny_backend, tiny_backend, gates=gates, gate_window=bad)

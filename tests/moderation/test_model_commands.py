@@ -242,11 +242,20 @@ def test_one_train_command_builds_a_cascade_with_float16_weights(db: None, tmp_p
         epochs=2,
         learning_rate=0.01,
         backend="cascade",
-        extra=["--weights-dtype", "float16", "--cascade-max-settled", "0.05"],
+        extra=[
+            "--weights-dtype",
+            "float16",
+            "--cascade-max-settled",
+            "0.05",
+            "--cascade-gate-window",
+            "8",
+        ],
     )
     model = load_model(out)
     assert model.manifest.backend == "cascade"
     cascade: Any = model.backend
+    assert cascade.gate_window == 8
+    assert "windows of 8 words" in model.manifest.training_summary["backend"]["gate_rule"]
     assert (cascade.first.name, cascade.second.name) == ("linear", "transformer")
     assert cascade.second.weights_dtype == "float16"
     assert model.manifest.training_summary["backend"]["validation_settled_share"] is not None
@@ -355,6 +364,8 @@ def test_train_and_evaluate_refuse_bad_arguments(db: None, tmp_path: Path) -> No
     assert not (tmp_path / "m").exists()
     with pytest.raises(CommandError, match="File not found"):
         run("train", "--labeled-file", str(tmp_path / "none.csv"))
+    with pytest.raises(CommandError, match="--cascade-gate-window must be at least 2 words"):
+        run("train", "--backend", "cascade", "--cascade-gate-window", "0")
     with pytest.raises(CommandError, match="invalid choice: 'threats'"):
         run("train", "--keep-positives", "threats", "--out", str(tmp_path / "m"))
     with pytest.raises(CommandError, match="model directory not found"):

@@ -123,6 +123,14 @@ class Command(BaseCommand):
             "counts rows positive on any label (default per-label)",
         )
         parser.add_argument(
+            "--cascade-gate-window",
+            type=int,
+            metavar="WORDS",
+            help="cascade: the first stage also reads a text longer than WORDS words in "
+            "half-overlapping windows of WORDS words and gates on each label's highest score "
+            "(default: whole texts only)",
+        )
+        parser.add_argument(
             "--cascade-max-settled",
             type=float,
             default=0.01,
@@ -154,6 +162,9 @@ class Command(BaseCommand):
                 source_weights[name.strip()] = float(value)
             except ValueError:
                 raise CommandError(f"--source-weight needs SOURCE=WEIGHT, got {item!r}") from None
+        window = options["cascade_gate_window"]
+        if window is not None and window < 2:
+            raise CommandError(f"--cascade-gate-window must be at least 2 words, got {window}")
         if not 0.0 < options["flag_precision"] < 1.0:
             raise CommandError(
                 f"--flag-precision must be in (0, 1), got {options['flag_precision']}"
@@ -190,6 +201,7 @@ class Command(BaseCommand):
             cascade_second=options["cascade_second"],
             cascade_max_settled=options["cascade_max_settled"],
             cascade_gate_rule=options["cascade_gate_rule"],
+            cascade_gate_window=options["cascade_gate_window"],
         )
         say = (
             (lambda message: tqdm.write(message, file=self.stderr))
