@@ -40,8 +40,9 @@ DEFAULT_RECIPE: Final = TrainOptions(
     cascade_max_settled=0.01,
     # A long comment with one insult in it is escalated, not diluted and settled.
     cascade_gate_window=64,
-    # The contrast sets count more in the transformer's loss (the linear stage is unweighted).
-    source_weights={"templates": 3.0, "dynahate": 2.0},
+    # The contrast sets and the Wikipedia talk comments count more in the transformer's loss
+    # (the linear stage is unweighted).
+    source_weights={"templates": 3.0, "dynahate": 2.0, "jigsaw_train": 2.0, "wikipedia_cat": 2.0},
 )
 
 
