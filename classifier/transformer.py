@@ -9,9 +9,13 @@ offline.
 Inference (:meth:`TransformerBackend.predict_proba`) never truncates: a text longer than the
 model's window is cut into overlapping windows (``stride`` tokens shared) and each label takes its
 maximum over the windows. Windows are sorted by length and batched with padding to the longest in
-the batch (length bucketing), so short comments do not pay for long ones. Optional dynamic int8
-quantisation of the linear layers (``torch.ao.quantization.quantize_dynamic``) is applied at load
-time; the stored weights stay float (safetensors), so loading executes no code.
+the batch (length bucketing), so short comments do not pay for long ones. Optional int8
+quantisation of the linear layers is applied at load time; the stored weights stay float
+(safetensors), so loading executes no code. ``dynamic-int8``
+(``torch.ao.quantization.quantize_dynamic``) quantizes each layer's input with one scale for the
+whole batch, so a text's score moves with what it is batched with; ``per-token-int8``
+(:class:`PerTokenInt8Linear`) gives every token its own scale, so a text scores the same alone
+and in any batch (docs/model.md measures both).
 
 Explanations come from occlusion: each word (or sentence, or window of words for long texts) is
 removed in turn, and the drop in each label's calibrated logit is that unit's contribution.
@@ -50,7 +54,7 @@ WEIGHTS_FILE: Final = "model.safetensors"
 HEAD_FILE: Final = "transformer_head.json"
 #: At most this many occlusion units per text (so at most this many + 1 model calls).
 MAX_OCCLUSION_UNITS: Final = 32
-QUANTIZATIONS: Final = (None, "dynamic-int8")
+QUANTIZATIONS: Final = (None, "dynamic-int8", "per-token-int8")
 #: How weights are stored: float16 halves the artifact; ``float16-int8-embeddings`` also keeps
 #: the word-embedding table (a third of MiniLM's weights) as int8 with one float16 scale per row.
 #: The weights are rounded when the backend is built, so what is evaluated is what is stored.
@@ -137,6 +141,8 @@ class TransformerBackend:
         self._scoring_model: nn.Module = self.model
         if quantization == "dynamic-int8":
             self._scoring_model = quantize_dynamic_int8(self.model)
+        elif quantization == "per-token-int8":
+            self._scoring_model = quantize_per_token_int8(self.model)
 
     def with_weights_dtype(
         self, weights_dtype: str, *, quantization: str | bool | None = False
@@ -312,7 +318,8 @@ class TransformerBackend:
     ) -> TransformerBackend:
         """Load from an artifact directory; runs no code from it.
 
-        ``quantization=False`` keeps the artifact's own setting; ``None`` or ``"dynamic-int8"``
+        ``quantization=False`` keeps the artifact's own setting; ``None`` or one of
+        :data:`QUANTIZATIONS`
         overrides it. Raises ``ValueError`` or ``OSError`` on missing or malformed files.
         """
         from safetensors.torch import load_model
@@ -419,6 +426,55 @@ def quantize_dynamic_int8(model: nn.Module) -> nn.Module:
         quantized: nn.Module = quantize_dynamic(  # type: ignore[no-untyped-call]
             copy.deepcopy(model), {nn.Linear}, dtype=torch.qint8
         )
+    return quantized.eval()
+
+
+class PerTokenInt8Linear(nn.Module):
+    """A linear layer computed in int8 with a scale per token, so no row depends on another.
+
+    The weight is int8 with one scale per output feature; each input row (a token's vector) is
+    quantized with its own scale (its largest magnitude maps to 127), the product is an exact
+    int32 matrix product (``torch._int_mm``, available on CPU in the pinned torch), and the
+    scales and bias are applied in float. Unlike ``quantize_dynamic``, whose one activation
+    scale per call lets a long or unusual neighbour coarsen every other text's input, a row's
+    result depends on that row alone."""
+
+    weight_int8: torch.Tensor
+    weight_scale: torch.Tensor
+    bias: torch.Tensor | None
+
+    def __init__(self, linear: nn.Linear) -> None:
+        super().__init__()
+        weight = linear.weight.detach().float()
+        scale = weight.abs().amax(dim=1).clamp_min(1e-12) / 127.0
+        self.out_features = int(weight.shape[0])
+        self.register_buffer(
+            "weight_int8", torch.round(weight / scale[:, None]).to(torch.int8).t().contiguous()
+        )
+        self.register_buffer("weight_scale", scale)
+        bias = linear.bias
+        self.register_buffer("bias", None if bias is None else bias.detach().float().clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rows = x.reshape(-1, x.shape[-1]).float()
+        scale = rows.abs().amax(dim=1, keepdim=True).clamp_min(1e-12) / 127.0
+        quantized = torch.round(rows / scale).to(torch.int8)
+        out = torch._int_mm(quantized, self.weight_int8).to(torch.float32)
+        out.mul_(scale).mul_(self.weight_scale)
+        if self.bias is not None:
+            out.add_(self.bias)
+        return out.reshape(*x.shape[:-1], self.out_features)
+
+
+def quantize_per_token_int8(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` whose linear layers are :class:`PerTokenInt8Linear`."""
+    import copy
+
+    quantized = copy.deepcopy(model)
+    for module in list(quantized.modules()):
+        for child_name, child in list(module.named_children()):
+            if isinstance(child, nn.Linear):
+                setattr(module, child_name, PerTokenInt8Linear(child))
     return quantized.eval()
 
 

@@ -115,6 +115,10 @@ def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Lo
     ):
         log(f"cascade second stage: stored as {options.weights_dtype} (was {stored_as})")
         second = second.with_weights_dtype(options.weights_dtype)
+    quantized_as = getattr(second, "quantization", None)
+    if options.cascade_second is not None and options.quantize not in (None, quantized_as):
+        log(f"cascade second stage: quantized {options.quantize} (was {quantized_as})")
+        second = second.with_weights_dtype(second.weights_dtype, quantization=options.quantize)
     validation = prepared.validation
     first_scores = windowed_scores(first, validation.texts, options.cascade_gate_window)
     gates = choose_gates(

@@ -144,6 +144,44 @@ def test_int8_quantisation_scores_close_to_float(trained: TransformerBackend) ->
     assert _toxic_separation(quantized) >= 0.8
 
 
+def test_per_token_int8_scores_a_text_the_same_alone_and_in_any_batch(
+    trained: TransformerBackend, tmp_path: Path
+) -> None:
+    from classifier.transformer import PerTokenInt8Linear
+
+    per_token = trained.with_weights_dtype("float32", quantization="per-token-int8")
+    assert per_token.quantization == "per-token-int8"
+    texts, _ = _corpus()
+    assert np.abs(per_token.predict_proba(texts) - trained.predict_proba(texts)).max() < 0.05
+    assert _toxic_separation(per_token) >= 0.8
+    alone = np.vstack([per_token.predict_proba([text]) for text in texts])
+    # Batched with a long text of loud, unusual tokens that would set a shared scale.
+    loud = "ZZZZ QQQQ !!!! " * 40
+    batched = per_token.predict_proba([*texts, loud])[:-1]
+    np.testing.assert_allclose(batched, alone, atol=1e-4)
+
+    # The layer itself: close to float, and a row's result depends on that row alone.
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(32, 8)
+    layer = PerTokenInt8Linear(linear)
+    rows = torch.randn(5, 32)
+    with torch.no_grad():
+        close = (layer(rows) - linear(rows)).abs().max() / linear(rows).abs().max()
+        assert float(close) < 0.03
+        with_outlier = torch.cat([rows, 1000 * torch.randn(1, 32)])
+        assert torch.equal(layer(with_outlier)[:5], layer(rows))
+        assert layer(rows.reshape(5, 1, 32)).shape == (5, 1, 8)
+
+    # Stored with its setting, and read back scoring the same.
+    (tmp_path / "pt").mkdir()
+    per_token.write_files(tmp_path / "pt")
+    again = TransformerBackend.read(tmp_path / "pt")
+    assert again.quantization == "per-token-int8"
+    np.testing.assert_allclose(
+        again.predict_proba(texts), per_token.predict_proba(texts), atol=1e-6
+    )
+
+
 def test_occlusion_explanations_point_into_the_original_text(
     tmp_path: Path, trained: TransformerBackend
 ) -> None:

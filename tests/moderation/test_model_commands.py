@@ -264,7 +264,7 @@ def test_one_train_command_builds_a_cascade_with_float16_weights(db: None, tmp_p
     assert model.can_explain
 
 
-def _cascade_of(data: Path, first: Path, second: Path, out: Path) -> Path:
+def _cascade_of(data: Path, first: Path, second: Path, out: Path, *extra: str) -> Path:
     """``train --backend cascade`` reusing both stages, shared gate, int8 embeddings."""
     run(
         "train",
@@ -289,6 +289,7 @@ def _cascade_of(data: Path, first: Path, second: Path, out: Path) -> Path:
         "--report",
         str(out.with_name(f"{out.name}-report")),
         "--no-anchor",
+        *extra,
     )
     return out
 
@@ -316,6 +317,12 @@ def test_a_cascade_reuses_trained_stages_and_restores_the_transformer_smaller(
     again: Any = load_model(rebuilt).backend
     assert (again.first.name, again.second.name) == ("linear", "transformer")
     assert load_model(rebuilt).version == load_model(out).version  # the same weights and gates
+
+    # A reused transformer is quantized as asked: another setting, another version.
+    per_token = _cascade_of(data, out, out, tmp_path / "per-token", "--quantize", "per-token-int8")
+    requantized: Any = load_model(per_token)
+    assert requantized.backend.second.quantization == "per-token-int8"
+    assert requantized.version != load_model(out).version
 
 
 @pytest.fixture
@@ -366,6 +373,8 @@ def test_train_and_evaluate_refuse_bad_arguments(db: None, tmp_path: Path) -> No
         run("train", "--labeled-file", str(tmp_path / "none.csv"))
     with pytest.raises(CommandError, match="--cascade-gate-window must be at least 2 words"):
         run("train", "--backend", "cascade", "--cascade-gate-window", "0")
+    with pytest.raises(CommandError, match="--quantize must be one of dynamic-int8, per-token"):
+        run("train", "--backend", "transformer", "--quantize", "int4")
     with pytest.raises(CommandError, match="invalid choice: 'threats'"):
         run("train", "--keep-positives", "threats", "--out", str(tmp_path / "m"))
     with pytest.raises(CommandError, match="model directory not found"):

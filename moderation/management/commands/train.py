@@ -95,7 +95,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--lora", action="store_true", help="transformer: LoRA adapters")
         parser.add_argument(
-            "--quantize", choices=["dynamic-int8"], help="transformer: int8 linear layers"
+            "--quantize",
+            metavar="{dynamic-int8,per-token-int8}",
+            help="transformer: int8 linear layers (per-token-int8: a text scores the same in "
+            "any batch; dynamic-int8: one activation scale per batch)",
         )
         parser.add_argument(
             "--weights-dtype",
@@ -162,6 +165,14 @@ class Command(BaseCommand):
                 source_weights[name.strip()] = float(value)
             except ValueError:
                 raise CommandError(f"--source-weight needs SOURCE=WEIGHT, got {item!r}") from None
+        if options["quantize"] is not None:
+            from classifier.transformer import QUANTIZATIONS  # imports torch: only when asked
+
+            if options["quantize"] not in QUANTIZATIONS:
+                known = ", ".join(q for q in QUANTIZATIONS if q)
+                raise CommandError(
+                    f"--quantize must be one of {known}, got {options['quantize']!r}"
+                )
         window = options["cascade_gate_window"]
         if window is not None and window < 2:
             raise CommandError(f"--cascade-gate-window must be at least 2 words, got {window}")
