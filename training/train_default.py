@@ -35,7 +35,8 @@ DEFAULT_RECIPE: Final = TrainOptions(
     max_length=64,
     learning_rate=6e-5,
     weights_dtype="float16-int8-embeddings",
-    quantize="dynamic-int8",
+    # Every token its own int8 scale: a text scores the same alone and in any batch.
+    quantize="per-token-int8",
     cascade_gate_rule="shared",
     cascade_max_settled=0.01,
     # A long comment with one insult in it is escalated, not diluted and settled.
