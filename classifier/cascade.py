@@ -82,6 +82,13 @@ def combine_stages(
     return np.where(rows, low, high).astype(np.float32)
 
 
+def check_gate_window(window: int | None, name: str = "gate_window") -> None:
+    """Raise ``ValueError`` (naming the setting ``name``) unless ``window`` is None or at least
+    2 words."""
+    if window is not None and window < 2:
+        raise ValueError(f"{name} must be at least 2 words, got {window}")
+
+
 def windowed_scores(
     backend: ToxicityBackend, texts: Sequence[str], window_words: int | None
 ) -> npt.NDArray[np.float32]:
@@ -132,13 +139,12 @@ class CascadeBackend:
     ) -> None:
         if settled_ceiling is not None and not 0.0 < settled_ceiling < 0.5:
             raise ValueError(f"settled_ceiling must be in (0, 0.5), got {settled_ceiling}")
-        if gate_window is not None and gate_window < 2:
-            raise ValueError(f"gate_window must be at least 2 words, got {gate_window}")
-        self.gate_window = gate_window
+        check_gate_window(gate_window)
         self.first = first
         self.second = second
         self.gates = np.asarray(gates, dtype=np.float32).reshape(_N_LABELS)
         self.settled_ceiling = settled_ceiling
+        self.gate_window = gate_window
         self.info: dict[str, Any] = dict(info or {})
         #: Texts scored, and texts the second model had to score, since this backend was built.
         self.scored = 0

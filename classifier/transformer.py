@@ -319,8 +319,8 @@ class TransformerBackend:
         """Load from an artifact directory; runs no code from it.
 
         ``quantization=False`` keeps the artifact's own setting; ``None`` or one of
-        :data:`QUANTIZATIONS`
-        overrides it. Raises ``ValueError`` or ``OSError`` on missing or malformed files.
+        :data:`QUANTIZATIONS` overrides it. Raises ``ValueError`` or ``OSError`` on missing or
+        malformed files.
         """
         from safetensors.torch import load_model
         from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer

@@ -107,18 +107,18 @@ def train_cascade_backend(options: TrainOptions, prepared: PreparedData, log: Lo
     first = stage(options.cascade_first, train_linear_backend, "first", everything)
     second = stage(options.cascade_second, train_transformer_backend, "second", options)
     stored_as = getattr(second, "weights_dtype", None)
-    # A reused transformer is stored as asked; never widened to float32 from something narrower.
-    if (
-        options.cascade_second is not None
-        and stored_as not in (None, options.weights_dtype)
-        and options.weights_dtype != "float32"
-    ):
-        log(f"cascade second stage: stored as {options.weights_dtype} (was {stored_as})")
-        second = second.with_weights_dtype(options.weights_dtype)
-    quantized_as = getattr(second, "quantization", None)
-    if options.cascade_second is not None and options.quantize not in (None, quantized_as):
-        log(f"cascade second stage: quantized {options.quantize} (was {quantized_as})")
-        second = second.with_weights_dtype(second.weights_dtype, quantization=options.quantize)
+    if options.cascade_second is not None and stored_as is not None:
+        # A reused transformer is stored and quantized as asked (never widened to float32 from
+        # something narrower, never left unquantized for want of --quantize): one rebuild.
+        dtype = stored_as if options.weights_dtype == "float32" else options.weights_dtype
+        quantized_as = second.quantization
+        quantization = options.quantize or quantized_as
+        if (dtype, quantization) != (stored_as, quantized_as):
+            log(
+                f"cascade second stage: stored as {dtype}, quantized {quantization} "
+                f"(was {stored_as}, {quantized_as})"
+            )
+            second = second.with_weights_dtype(dtype, quantization=quantization)
     validation = prepared.validation
     first_scores = windowed_scores(first, validation.texts, options.cascade_gate_window)
     gates = choose_gates(

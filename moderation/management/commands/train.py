@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from classifier.cascade import GATE_RULES
+from classifier.cascade import GATE_RULES, check_gate_window
 from classifier.labels import LABELS
 from training.thresholds import DEFAULT_FLAG_PRECISION
 from training.trainers import TRAINERS
@@ -173,9 +173,10 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--quantize must be one of {known}, got {options['quantize']!r}"
                 )
-        window = options["cascade_gate_window"]
-        if window is not None and window < 2:
-            raise CommandError(f"--cascade-gate-window must be at least 2 words, got {window}")
+        try:  # refused before any training, not after an hour of it
+            check_gate_window(options["cascade_gate_window"], "--cascade-gate-window")
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         if not 0.0 < options["flag_precision"] < 1.0:
             raise CommandError(
                 f"--flag-precision must be in (0, 1), got {options['flag_precision']}"
